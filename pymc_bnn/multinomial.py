@@ -1,0 +1,232 @@
+"""Multinomial distribution with exact log-probabilities for ``p`` and ``logit_p``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from pymc.distributions.dist_math import check_parameters
+from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
+from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
+from pymc.pytensorf import normalize_rng_param
+from pytensor.tensor.random.basic import multinomial
+from pytensor.tensor.random.utils import normalize_size_param
+from pytensor.tensor.variable import TensorConstant, TensorVariable
+
+from pymc_bnn.simplex import (
+    Kind,
+    as_probs_or_logits,
+    check_broadcastable,
+    check_observed_counts,
+    float64_probs,
+    integer_valued,
+    log_probs,
+    parameter_conditions,
+    parameter_message,
+)
+
+__all__ = ["Multinomial", "MultinomialLogits", "MultinomialProbs", "multinomial_logp"]
+
+
+class _MultinomialRV(SymbolicRandomVariable):
+    """Multinomial draws from probabilities normalized in float64."""
+
+    extended_signature = "[rng],[size],(),(k)->[rng],(k)"
+    kind: Kind
+
+    @classmethod
+    def rv_op(cls, n, param, *, size=None, rng=None):
+        n = pt.as_tensor(n)
+        param = pt.as_tensor(param)
+        rng = normalize_rng_param(rng)
+        size = normalize_size_param(size)
+        if rv_size_is_none(size):
+            size = implicit_size_from_params(n, param, ndims_params=cls.ndims_params)
+        next_rng, draws = multinomial(
+            pt.cast(n, "int64"),
+            float64_probs(cls.kind, param),
+            size=size,
+            rng=rng,
+            return_next_rng=True,
+        )
+        return cls(inputs=[rng, size, n, param], outputs=[next_rng, draws])(rng, size, n, param)
+
+
+class MultinomialProbsRV(_MultinomialRV):
+    name = "multinomial_probs"
+    _print_name = ("Multinomial", "\\operatorname{Multinomial}")
+    kind = "p"
+
+
+class MultinomialLogitsRV(_MultinomialRV):
+    name = "multinomial_logits"
+    _print_name = ("MultinomialLogits", "\\operatorname{Multinomial_{logit}}")
+    kind = "logit_p"
+
+
+def multinomial_logp(
+    value: TensorVariable, n: TensorVariable, param: TensorVariable, kind: Kind
+) -> TensorVariable:
+    """Log-probability of the counts ``value`` under ``n`` trials and ``p`` or ``logit_p``.
+
+    ``log n! - sum_k log x_k! + sum_k x_k log p_k``, where
+
+    * the factorial terms are computed in float64 whatever the integer dtype of
+      ``n`` and ``value`` (``pm.Multinomial`` computes ``n + 1`` in the input's
+      dtype, which overflows for int8, and uses float32 for int8/int16);
+    * ``x_k log p_k`` is 0 when ``x_k = 0``, also when ``p_k = 0`` or
+      ``logit_p_k = -inf``, and its gradient there is 0, not NaN;
+    * ``log p`` for logits is ``log_softmax(logit_p)``, exact at any magnitude.
+
+    A value off the support (a negative or non-integer count, or counts not
+    summing to ``n``) gives ``-inf``.  The result is capped at 0, the largest
+    log-probability a discrete distribution can have, so rounding never makes
+    it positive.
+
+    Examples
+    --------
+    >>> x = pt.as_tensor([0, 3])
+    >>> multinomial_logp(x, pt.as_tensor(3), pt.as_tensor([0.0, 1.0]), "p").eval()
+    array(0.)
+    """
+    dtype = param.dtype
+    x = pt.cast(value, "float64")
+    n_ = pt.cast(n, "float64")
+    log_coef = pt.gammaln(n_ + 1) - pt.sum(pt.gammaln(x + 1), axis=-1)
+
+    is_zero = pt.eq(value, 0)
+    if kind == "p":
+        # log(1) where x = 0 keeps log(0) out of both the value and the gradient.
+        log_p = pt.log(pt.switch(is_zero, pt.ones((), dtype=dtype), param))
+    else:
+        log_p = log_probs(kind, param)
+    x_log_p = pt.switch(is_zero, 0, pt.cast(x, dtype) * log_p)
+
+    res = pt.minimum(pt.cast(log_coef, dtype) + pt.sum(x_log_p, axis=-1), 0)
+    in_support = pt.and_(
+        pt.all(pt.and_(pt.ge(value, 0), integer_valued(value)), axis=-1),
+        pt.eq(pt.sum(x, axis=-1), n_),
+    )
+    res = pt.switch(in_support, res, -np.inf)
+    return check_parameters(
+        res,
+        pt.ge(n, 0),
+        integer_valued(n),
+        *parameter_conditions(kind, param),
+        msg=f"n >= 0 and integer, {parameter_message(kind)}",
+    )
+
+
+def _support_point(rv, size, n, p):
+    return pm.Multinomial.support_point(rv, size, n, p)
+
+
+class MultinomialProbs(Discrete):
+    """Multinomial parametrized by probabilities; use :class:`Multinomial` (``p=``)."""
+
+    rv_type = MultinomialProbsRV
+    rv_op = MultinomialProbsRV.rv_op
+
+    @classmethod
+    def dist(cls, n, p, **kwargs):
+        return super().dist([n, p], **kwargs)
+
+    def support_point(rv, size, n, p):
+        return _support_point(rv, size, n, float64_probs("p", p))
+
+    def logp(value, n, p):
+        return multinomial_logp(value, n, p, "p")
+
+
+class MultinomialLogits(Discrete):
+    """Multinomial parametrized by logits; use :class:`Multinomial` (``logit_p=``)."""
+
+    rv_type = MultinomialLogitsRV
+    rv_op = MultinomialLogitsRV.rv_op
+
+    @classmethod
+    def dist(cls, n, logit_p, **kwargs):
+        return super().dist([n, logit_p], **kwargs)
+
+    def support_point(rv, size, n, logit_p):
+        return _support_point(rv, size, n, float64_probs("logit_p", logit_p))
+
+    def logp(value, n, logit_p):
+        return multinomial_logp(value, n, logit_p, "logit_p")
+
+
+def _as_count_total(n) -> TensorVariable:
+    n = pt.as_tensor_variable(n)
+    if isinstance(n, TensorConstant):
+        data = np.asarray(n.data)
+        if np.any(np.isnan(data)) or np.any(data != np.floor(data)):
+            raise ValueError(f"n must hold whole numbers of trials; got {data}.")
+        if np.any(data < 0):
+            raise ValueError(f"n must be nonnegative; got {data}.")
+        if n.dtype.startswith("float"):
+            n = pt.as_tensor_variable(data.astype("int64"))
+    elif not n.dtype.startswith(("int", "uint", "float")):
+        raise TypeError(f"n must be a numeric tensor of trial counts; got dtype {n.dtype}.")
+    return n
+
+
+class Multinomial(Discrete):
+    r"""Multinomial distribution, a drop-in for ``pm.Multinomial`` that also takes logits.
+
+    .. math::
+
+       f(x \mid n, p) = \frac{n!}{\prod_k x_k!} \prod_k p_k^{x_k},
+       \qquad x_k \in \{0, 1, \ldots\},\ \sum_k x_k = n
+
+    Give ``n`` and exactly one of ``p`` or ``logit_p``.  ``logit_p`` is
+    carried to the log-density as logits (``log_softmax``), so it is exact for
+    logits of any magnitude and for ``-inf`` entries.
+
+    Parameters
+    ----------
+    n : tensor_like of int
+        Number of trials (``n >= 0``), broadcast against the batch shape of
+        ``p``.  Any integer dtype works; a float ``n`` must hold whole numbers.
+    p : tensor_like of float, optional
+        Class probabilities, categories on the last axis.  Must be nonnegative
+        and sum to 1 within ``sqrt(eps)`` of its dtype (1.5e-8 in float64,
+        3.5e-4 in float32).  ``p`` is never rescaled in the log-density: a
+        constant ``p`` that breaks these rules raises a ``ValueError`` naming
+        ``p`` (``pm.Multinomial`` rescales it with a warning); a symbolic one
+        fails PyMC's parameter check.
+    logit_p : tensor_like of float, optional
+        Unnormalized log-probabilities; ``-inf`` means probability zero.
+    **kwargs
+        Passed to PyMC (``shape``, ``size``, ``dims``, ``observed``, ...).
+
+    Notes
+    -----
+    Counts that are negative, non-integer or do not sum to ``n`` have
+    log-probability ``-inf``.  Draws normalize the probabilities in float64
+    first, so a float32 ``p`` that sums to slightly more than 1 still draws,
+    and a category of probability zero is never drawn.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> import pymc_bnn as pb
+    >>> x = pb.Multinomial.dist(n=np.int8(100), p=[0.5, 0.5])
+    >>> round(float(pm.logp(x, np.array([50, 50], dtype="int8")).eval()), 6)
+    -2.531024
+    >>> with pm.Model():
+    ...     logits = pm.Normal("logits", 0, 1, shape=3)
+    ...     counts = pb.Multinomial("counts", n=10, logit_p=logits, observed=[2, 3, 5])
+    """
+
+    def __new__(cls, name: str, *args, observed=None, **kwargs) -> TensorVariable:
+        check_observed_counts(observed, name)
+        return super().__new__(cls, name, *args, observed=observed, **kwargs)
+
+    @classmethod
+    def dist(cls, n, p=None, logit_p=None, **kwargs) -> TensorVariable:
+        """Create an unregistered Multinomial variable (see the class docstring)."""
+        n = _as_count_total(n)
+        kind, value = as_probs_or_logits(p, logit_p)
+        check_broadcastable({"n": n.type.shape, kind: value.type.shape[:-1]})
+        impl = MultinomialProbs if kind == "p" else MultinomialLogits
+        return impl.dist(n, value, **kwargs)

@@ -1,0 +1,117 @@
+"""pymc_bnn distributions inside PyMC workflows, checked against closed forms.
+
+A Dirichlet prior with a Multinomial likelihood is conjugate: the posterior is
+Dirichlet(alpha + counts), whose mean is known exactly, so NUTS and ADVI have an
+oracle.  These fit models, so they are the slowest tests of the likelihood suite.
+"""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pymc as pm
+import pytest
+
+import pymc_bnn as pb
+
+ALPHA = np.array([1.0, 2.0, 3.0])
+COUNTS = np.array([[12, 30, 58], [9, 33, 58]])
+
+
+def _dirichlet_multinomial_model(parametrization):
+    with pm.Model() as model:
+        p = pm.Dirichlet("p", ALPHA)
+        if parametrization == "p":
+            pb.Multinomial("x", n=100, p=p, observed=COUNTS)
+        else:
+            pb.Multinomial("x", n=100, logit_p=pm.math.log(p), observed=COUNTS)
+    return model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parametrization", ["p", "logit_p"])
+def test_nuts_recovers_conjugate_posterior_mean(parametrization):
+    post = ALPHA + COUNTS.sum(0)
+    exact_mean = post / post.sum()
+    exact_sd = np.sqrt(exact_mean * (1 - exact_mean) / (post.sum() + 1))
+    with _dirichlet_multinomial_model(parametrization):
+        idata = pm.sample(
+            draws=1000,
+            tune=500,
+            chains=2,
+            random_seed=1,
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
+    draws = idata.posterior["p"].values.reshape(-1, 3)
+    assert int(idata.sample_stats["diverging"].sum()) == 0
+    # Monte-Carlo standard error with a conservative effective size of 400 draws.
+    assert np.all(np.abs(draws.mean(0) - exact_mean) < 5 * exact_sd / np.sqrt(400))
+
+
+@pytest.mark.slow
+def test_advi_recovers_conjugate_posterior_mean():
+    post = ALPHA + COUNTS.sum(0)
+    with _dirichlet_multinomial_model("logit_p"):
+        approx = pm.fit(20000, random_seed=2, progressbar=False)
+    mean = approx.sample(2000, random_seed=3).posterior["p"].values.reshape(-1, 3).mean(0)
+    # Mean-field ADVI on the stick-breaking space is biased, but not by 0.02 here.
+    np.testing.assert_allclose(mean, post / post.sum(), atol=0.02)
+
+
+def test_prior_and_posterior_predictive_shapes_and_support():
+    with pm.Model(coords={"obs": range(5), "cls": list("abc")}) as model:
+        logits = pm.Normal("logits", 0, 1, dims="cls")
+        y = pb.Categorical("y", logit_p=logits, dims="obs")
+        x = pb.Multinomial("x", n=7, logit_p=logits, dims=("obs", "cls"))
+        prior = pm.sample_prior_predictive(draws=50, random_seed=4)
+    ys = prior.prior["y"].values
+    xs = prior.prior["x"].values
+    assert ys.shape == (1, 50, 5) and xs.shape == (1, 50, 5, 3)
+    assert ys.min() >= 0 and ys.max() <= 2
+    assert (xs.sum(-1) == 7).all()
+    assert model.rvs_to_values[y] is not None and model.rvs_to_values[x] is not None
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "observed", "match"),
+    [
+        (pb.Categorical, dict(p=[0.5, 0.5]), [0, 0.5], "non-integer"),
+        (pb.Categorical, dict(p=[0.5, 0.5]), [0, -1], "negative"),
+        (pb.Categorical, dict(p=[0.5, 0.5]), [0, np.nan], "NaN"),
+        (pb.Multinomial, dict(n=2, p=[0.5, 0.5]), [[1, 1], [1.5, 0.5]], "non-integer"),
+        (pb.Multinomial, dict(n=2, p=[0.5, 0.5]), [[3, -1]], "negative"),
+    ],
+)
+def test_bad_observed_data_raises_naming_the_variable(cls, kwargs, observed, match):
+    with pm.Model(), pytest.raises(ValueError, match=f"'obs'.*{match}"):
+        cls("obs", observed=np.array(observed), **kwargs)
+
+
+def test_import_does_not_change_pymc():
+    """Importing pymc_bnn leaves pm.Categorical / pm.Multinomial exactly as they were."""
+    script = textwrap.dedent(
+        """
+        import numpy as np, pymc as pm
+        from pymc.logprob.abstract import _logprob
+        from pytensor.tensor.random.basic import CategoricalRV, MultinomialRV
+
+        def probe():
+            return (
+                float(pm.logp(pm.Categorical.dist(logit_p=np.array([0.0, -1000.0])), 1).eval()),
+                float(pm.logp(pm.Multinomial.dist(n=np.int8(100), p=[0.5, 0.5]),
+                              np.array([50, 50], dtype="int8")).eval()),
+                _logprob.dispatch(CategoricalRV), _logprob.dispatch(MultinomialRV),
+            )
+
+        before = probe()
+        import pymc_bnn  # noqa: F401
+        after = probe()
+        assert before == after, (before, after)
+        print("unchanged", before[:2])
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "unchanged" in out.stdout

@@ -248,7 +248,7 @@ def categorical_logp_oracle(label, log_p) -> float:
 
     Examples
     --------
-    >>> categorical_logp_oracle(1, np.log([0.25, 0.75])) == np.log(0.75)
+    >>> bool(categorical_logp_oracle(1, np.log([0.25, 0.75])) == np.log(0.75))
     True
     """
     k = len(log_p)

@@ -1,0 +1,159 @@
+"""Likelihood kernels: pymc_bnn vs PyMC vs scipy on 100,000 rows with K = 7.
+
+Prints a markdown table of median wall times over repeats, with ratios to
+pymc_bnn measured in the same run, and an estimate of the memory-bandwidth
+floor (the time numpy needs to read the inputs once).  Writes the table to
+``benchmarks/results/likelihood_kernels.md``.
+
+Run: ``.venv/bin/python benchmarks/likelihood_kernels.py [--rows 100000] [--repeats 30]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+from scipy import special, stats
+
+import pymc_bnn as pb
+
+K = 7
+N_TRIALS = 50
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up (first call may finish compilation)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def compiled(dist_fn, value, theta, *, grad: bool):
+    logp = pm.logp(dist_fn(theta), value).sum()
+    outputs = [logp, pt.grad(logp, theta)] if grad else [logp]
+    return pytensor.function([value, theta], outputs)
+
+
+def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(rows, K))
+    probs = special.softmax(logits, axis=-1)
+    labels = np.array([rng.choice(K, p=q) for q in probs[:1000]] * (rows // 1000))
+    counts = np.stack([rng.multinomial(N_TRIALS, q) for q in probs[:1000]] * (rows // 1000))
+    onehot = np.eye(K, dtype="int64")[labels]
+
+    theta = pt.dmatrix("theta")
+    label_var = pt.lvector("labels")
+    count_var = pt.lmatrix("counts")
+    results = []
+
+    def floor(*arrays):
+        return median_seconds(lambda: [a.sum() for a in arrays], repeats)
+
+    # Labels (Categorical).
+    cat = {
+        "pymc_bnn (logit_p)": (lambda t: pb.Categorical.dist(logit_p=t), logits),
+        "pymc (logit_p)": (lambda t: pm.Categorical.dist(logit_p=t), logits),
+        "pymc_bnn (p)": (lambda t: pb.Categorical.dist(p=t), probs),
+        "pymc (p)": (lambda t: pm.Categorical.dist(p=t), probs),
+    }
+    for name, (dist_fn, data) in cat.items():
+        for grad in (False, True):
+            f = compiled(dist_fn, label_var, theta, grad=grad)
+            results.append(
+                (
+                    "labels",
+                    f"{name} logp{'+grad' if grad else ''}",
+                    median_seconds(lambda f=f, d=data: f(labels, d), repeats),
+                )
+            )
+    results.append(
+        (
+            "labels",
+            "scipy multinomial.logpmf(one-hot, 1, p) logp",
+            median_seconds(lambda: stats.multinomial.logpmf(onehot, 1, probs), repeats),
+        )
+    )
+    results.append(("labels", "memory floor (read inputs once)", floor(logits, labels)))
+
+    # Counts (Multinomial, n = 50).
+    multi = {
+        "pymc_bnn (logit_p)": (lambda t: pb.Multinomial.dist(N_TRIALS, logit_p=t), logits),
+        "pymc_bnn (p)": (lambda t: pb.Multinomial.dist(N_TRIALS, p=t), probs),
+        "pymc (p)": (lambda t: pm.Multinomial.dist(N_TRIALS, p=t), probs),
+    }
+    for name, (dist_fn, data) in multi.items():
+        for grad in (False, True):
+            f = compiled(dist_fn, count_var, theta, grad=grad)
+            results.append(
+                (
+                    "counts",
+                    f"{name} logp{'+grad' if grad else ''}",
+                    median_seconds(lambda f=f, d=data: f(counts, d), repeats),
+                )
+            )
+    results.append(
+        (
+            "counts",
+            "scipy multinomial.logpmf logp",
+            median_seconds(lambda: stats.multinomial.logpmf(counts, N_TRIALS, probs), repeats),
+        )
+    )
+    results.append(("counts", "memory floor (read inputs once)", floor(logits, counts)))
+    return results
+
+
+def table(results, rows: int, repeats: int) -> str:
+    """Pair each pymc_bnn row with PyMC's same task and show PyMC's time as a ratio."""
+    times = {(data, name): secs for data, name, secs in results}
+    lines = [
+        f"Likelihood kernels, {rows:,} rows, K = {K} (counts: n = {N_TRIALS}); "
+        f"median of {repeats} repeats; PyTensor linker {pytensor.config.linker}.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, pymc {pm.__version__}, pytensor {pytensor.__version__}.",
+        "",
+        "| data | parametrization | task | pymc_bnn ms | pymc ms | pymc / pymc_bnn |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for data, name, secs in results:
+        if not name.startswith("pymc_bnn"):
+            continue
+        param, task = name.removeprefix("pymc_bnn ").split(" ")
+        other = times.get((data, f"pymc {param} {task}"))
+        shown = (f"{other * 1e3:.2f}", f"{other / secs:.2f}") if other else ("n/a", "")
+        lines.append(f"| {data} | {param} | {task} | {secs * 1e3:.2f} | {shown[0]} | {shown[1]} |")
+    lines += ["", "| data | reference | ms | / pymc_bnn logp (p) |", "|---|---|---:|---:|"]
+    for data, name, secs in results:
+        if not name.startswith("pymc"):
+            base = times[(data, "pymc_bnn (p) logp")]
+            lines.append(f"| {data} | {name} | {secs * 1e3:.2f} | {secs / base:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "likelihood_kernels.md"
+    )
+    args = parser.parse_args()
+    text = table(run(args.rows, args.repeats), args.rows, args.repeats)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

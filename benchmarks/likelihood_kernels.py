@@ -92,6 +92,11 @@ def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
         "pymc_bnn (logit_p)": (lambda t: pb.Multinomial.dist(N_TRIALS, logit_p=t), logits),
         "pymc_bnn (p)": (lambda t: pb.Multinomial.dist(N_TRIALS, p=t), probs),
         "pymc (p)": (lambda t: pm.Multinomial.dist(N_TRIALS, p=t), probs),
+        # pm.Multinomial has no logit_p: a user passes p=softmax(logits).
+        "pymc (logit_p)": (
+            lambda t: pm.Multinomial.dist(N_TRIALS, p=pt.special.softmax(t, axis=-1)),
+            logits,
+        ),
     }
     for name, (dist_fn, data) in multi.items():
         for grad in (False, True):

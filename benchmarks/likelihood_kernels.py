@@ -54,68 +54,50 @@ def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
     onehot = np.eye(K, dtype="int64")[labels]
 
     theta = pt.dmatrix("theta")
-    label_var = pt.lvector("labels")
-    count_var = pt.lmatrix("counts")
     results = []
 
-    def floor(*arrays):
-        return median_seconds(lambda: [a.sum() for a in arrays], repeats)
-
-    # Labels (Categorical).
-    cat = {
-        "pymc_bnn (logit_p)": (lambda t: pb.Categorical.dist(logit_p=t), logits),
-        "pymc (logit_p)": (lambda t: pm.Categorical.dist(logit_p=t), logits),
-        "pymc_bnn (p)": (lambda t: pb.Categorical.dist(p=t), probs),
-        "pymc (p)": (lambda t: pm.Categorical.dist(p=t), probs),
-    }
-    for name, (dist_fn, data) in cat.items():
-        for grad in (False, True):
-            f = compiled(dist_fn, label_var, theta, grad=grad)
-            results.append(
-                (
-                    "labels",
-                    f"{name} logp{'+grad' if grad else ''}",
-                    median_seconds(lambda f=f, d=data: f(labels, d), repeats),
+    def measure(data_name, dists, value_var, value, scipy_name, scipy_fn):
+        for name, (dist_fn, param) in dists.items():
+            for grad in (False, True):
+                f = compiled(dist_fn, value_var, theta, grad=grad)
+                task = f"{name} logp{'+grad' if grad else ''}"
+                results.append(
+                    (data_name, task, median_seconds(lambda f=f, p=param: f(value, p), repeats))
                 )
-            )
-    results.append(
-        (
-            "labels",
-            "scipy multinomial.logpmf(one-hot, 1, p) logp",
-            median_seconds(lambda: stats.multinomial.logpmf(onehot, 1, probs), repeats),
-        )
-    )
-    results.append(("labels", "memory floor (read inputs once)", floor(logits, labels)))
+        results.append((data_name, scipy_name, median_seconds(scipy_fn, repeats)))
+        floor = median_seconds(lambda: (logits.sum(), value.sum()), repeats)
+        results.append((data_name, "memory floor (read inputs once)", floor))
 
-    # Counts (Multinomial, n = 50).
-    multi = {
-        "pymc_bnn (logit_p)": (lambda t: pb.Multinomial.dist(N_TRIALS, logit_p=t), logits),
-        "pymc_bnn (p)": (lambda t: pb.Multinomial.dist(N_TRIALS, p=t), probs),
-        "pymc (p)": (lambda t: pm.Multinomial.dist(N_TRIALS, p=t), probs),
-        # pm.Multinomial has no logit_p: a user passes p=softmax(logits).
-        "pymc (logit_p)": (
-            lambda t: pm.Multinomial.dist(N_TRIALS, p=pt.special.softmax(t, axis=-1)),
-            logits,
-        ),
-    }
-    for name, (dist_fn, data) in multi.items():
-        for grad in (False, True):
-            f = compiled(dist_fn, count_var, theta, grad=grad)
-            results.append(
-                (
-                    "counts",
-                    f"{name} logp{'+grad' if grad else ''}",
-                    median_seconds(lambda f=f, d=data: f(counts, d), repeats),
-                )
-            )
-    results.append(
-        (
-            "counts",
-            "scipy multinomial.logpmf logp",
-            median_seconds(lambda: stats.multinomial.logpmf(counts, N_TRIALS, probs), repeats),
-        )
+    measure(
+        "labels",
+        {
+            "pymc_bnn (logit_p)": (lambda t: pb.Categorical.dist(logit_p=t), logits),
+            "pymc (logit_p)": (lambda t: pm.Categorical.dist(logit_p=t), logits),
+            "pymc_bnn (p)": (lambda t: pb.Categorical.dist(p=t), probs),
+            "pymc (p)": (lambda t: pm.Categorical.dist(p=t), probs),
+        },
+        pt.lvector("labels"),
+        labels,
+        "scipy multinomial.logpmf(one-hot, 1, p) logp",
+        lambda: stats.multinomial.logpmf(onehot, 1, probs),
     )
-    results.append(("counts", "memory floor (read inputs once)", floor(logits, counts)))
+    measure(
+        "counts",
+        {
+            "pymc_bnn (logit_p)": (lambda t: pb.Multinomial.dist(N_TRIALS, logit_p=t), logits),
+            "pymc_bnn (p)": (lambda t: pb.Multinomial.dist(N_TRIALS, p=t), probs),
+            "pymc (p)": (lambda t: pm.Multinomial.dist(N_TRIALS, p=t), probs),
+            # pm.Multinomial has no logit_p: a user passes p=softmax(logits).
+            "pymc (logit_p)": (
+                lambda t: pm.Multinomial.dist(N_TRIALS, p=pt.special.softmax(t, axis=-1)),
+                logits,
+            ),
+        },
+        pt.lmatrix("counts"),
+        counts,
+        "scipy multinomial.logpmf logp",
+        lambda: stats.multinomial.logpmf(counts, N_TRIALS, probs),
+    )
     return results
 
 

@@ -14,9 +14,9 @@ from pytensor.tensor.variable import TensorVariable
 
 from pymc_bnn.simplex import (
     Kind,
+    and_integer_valued,
     as_probs_or_logits,
     check_observed_counts,
-    integer_valued,
     log_probs,
     parameter_conditions,
     parameter_message,
@@ -83,7 +83,7 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     elif dim_diff < 1:
         param = pt.shape_padleft(param, 1 - dim_diff)
 
-    in_support = pt.and_(pt.and_(pt.ge(value, 0), pt.lt(value, k)), integer_valued(value))
+    in_support = and_integer_valued(pt.and_(pt.ge(value, 0), pt.lt(value, k)), value)
     index = pt.switch(in_support, value, 0).astype("int64")[..., None]
     if kind == "p":
         picked = pt.log(pt.take_along_axis(param, index, axis=-1)[..., 0])

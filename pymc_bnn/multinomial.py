@@ -15,11 +15,11 @@ from pytensor.tensor.variable import TensorConstant, TensorVariable
 
 from pymc_bnn.simplex import (
     Kind,
+    and_integer_valued,
     as_probs_or_logits,
     check_broadcastable,
     check_observed_counts,
     float64_probs,
-    integer_valued,
     log_probs,
     parameter_conditions,
     parameter_message,
@@ -104,14 +104,13 @@ def multinomial_logp(
 
     res = pt.minimum(pt.cast(log_coef, dtype) + pt.sum(x_log_p, axis=-1), 0)
     in_support = pt.and_(
-        pt.all(pt.and_(pt.ge(value, 0), integer_valued(value)), axis=-1),
+        pt.all(and_integer_valued(pt.ge(value, 0), value), axis=-1),
         pt.eq(pt.sum(x, axis=-1), n_),
     )
     res = pt.switch(in_support, res, -np.inf)
     return check_parameters(
         res,
-        pt.ge(n, 0),
-        integer_valued(n),
+        and_integer_valued(pt.ge(n, 0), n),
         *parameter_conditions(kind, param),
         msg=f"n >= 0 and integer, {parameter_message(kind)}",
     )

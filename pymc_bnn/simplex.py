@@ -31,11 +31,11 @@ import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
 __all__ = [
+    "and_integer_valued",
     "as_probs_or_logits",
     "check_broadcastable",
     "check_observed_counts",
     "float64_probs",
-    "integer_valued",
     "log_probs",
     "parameter_conditions",
     "parameter_message",
@@ -226,19 +226,21 @@ def check_broadcastable(batch_shapes: dict[str, tuple]) -> None:
             )
 
 
-def integer_valued(x: TensorVariable) -> TensorVariable:
-    """Elementwise ``x == floor(x)``; constant ``True`` for integer dtypes.
+def and_integer_valued(condition: TensorVariable, x: TensorVariable) -> TensorVariable:
+    """``condition & (x == floor(x))`` elementwise; just ``condition`` for integer dtypes.
 
     Used for the support of both distributions' values (and for a float ``n``).
+    Integer inputs skip the check entirely, so the common case costs nothing.
 
     Examples
     --------
-    >>> integer_valued(pt.as_tensor([1.0, 1.5])).eval()
-    array([ True, False])
+    >>> x = pt.as_tensor([1.0, 1.5, -1.0])
+    >>> and_integer_valued(pt.ge(x, 0), x).eval()
+    array([ True, False, False])
     """
     if x.dtype.startswith("float"):
-        return pt.eq(x, pt.floor(x))
-    return pt.ones_like(x, dtype="bool")
+        return pt.and_(condition, pt.eq(x, pt.floor(x)))
+    return condition
 
 
 def check_observed_counts(observed, name: str) -> None:

@@ -61,6 +61,7 @@ __all__ = [
     "expected_calibration_error",
     "log_score",
     "posterior_probabilities",
+    "predicted_class",
     "reliability_table",
     "uncertainty_scores",
 ]
@@ -522,6 +523,39 @@ def uncertainty_scores(
 # --------------------------------------------------------------------------------------
 
 
+def _predict(values: np.ndarray) -> np.ndarray:
+    """Position of the largest posterior mean probability; ties go to the first class."""
+    return values.mean(axis=0).argmax(axis=-1)
+
+
+def predicted_class(
+    probs: ProbsLike, *, var_name: str | None = None, group: str | None = None
+) -> np.ndarray | xr.DataArray:
+    """The class of largest posterior mean probability for each observation.
+
+    Parameters
+    ----------
+    probs : array_like, DataArray, Dataset or DataTree
+        Posterior class probabilities (see the module documentation).
+    var_name, group : str, optional
+        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+
+    Returns
+    -------
+    numpy.ndarray or xarray.DataArray
+        Shape ``(observations,)``: class positions for an unlabelled input, class
+        labels (values of the class coordinate) for a labelled one.  Ties go to the
+        first class.
+
+    Examples
+    --------
+    >>> predicted_class(np.array([[[0.9, 0.1], [0.3, 0.7]], [[0.2, 0.8], [0.5, 0.5]]]))
+    array([0, 1])
+    """
+    p = _as_probs(probs, var_name, group)
+    return p.per_obs(p.classes[_predict(p.values)], "predicted_class")
+
+
 def correct_predictions(
     probs: ProbsLike,
     y: ArrayLike,
@@ -552,7 +586,7 @@ def correct_predictions(
     """
     p = _as_probs(probs, var_name, group)
     y_idx = _y_indices(y, p)
-    return p.per_obs(p.values.mean(axis=0).argmax(axis=-1) == y_idx, "correct")
+    return p.per_obs(_predict(p.values) == y_idx, "correct")
 
 
 def _pointwise_or_mean(p: _Probs, values: np.ndarray, pointwise: bool, name: str):
@@ -691,7 +725,7 @@ def reliability_table(
     y_idx = _y_indices(y, p)
     mean = p.values.mean(axis=0)
     confidence = mean.max(axis=-1)
-    correct = mean.argmax(axis=-1) == y_idx
+    correct = _predict(p.values) == y_idx
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
     count = np.bincount(bins, minlength=n_bins)
@@ -826,7 +860,7 @@ def accuracy_rejection_curve(
     name, scores = _scores_for(p, measure)
     n = p.n_obs
     rates = np.arange(n) / n if rejection_rates is None else _check_rates(rejection_rates)
-    correct = p.values.mean(axis=0).argmax(axis=-1) == y_idx
+    correct = _predict(p.values) == y_idx
     order = np.argsort(-scores, kind="stable")
     # correct_after[m]: number correct among the observations kept after rejecting m.
     correct_after = np.concatenate([np.cumsum(correct[order][::-1])[::-1], [0]])

@@ -462,8 +462,8 @@ def plot_decision_map(
     >>> grid_probs = rng.dirichlet([1.0, 1.0], size=(10, 15))
     >>> fig, ax = plt.subplots()
     >>> ax = plot_decision_map(x1, x2, grid_probs, [[0.0, 0.0], [1.0, 0.5]], [0, 1], ax=ax)
-    >>> ax.get_xlim()
-    (-2.0, 2.0)
+    >>> [float(v) for v in ax.get_xlim()]
+    [-2.0, 2.0]
     >>> plt.close(fig)
     """
     ax = _axes(ax)

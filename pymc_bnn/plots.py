@@ -43,7 +43,7 @@ __all__ = [
     "plot_reliability_diagram",
 ]
 
-_SHADE = LinearSegmentedColormap.from_list("epistemic_shade", [(0, 0, 0, 0), (0, 0, 0, 0.7)])
+_SHADE = LinearSegmentedColormap.from_list("epistemic_shade", [(0, 0, 0, 0), (0, 0, 0, 0.6)])
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -174,7 +174,7 @@ def plot_class_probabilities(
     tick_labels, obs_dim = _observation_labels(pooled, positions)
     ax.set_xticks(x, tick_labels)
     ax.set_xlim(-0.5, len(positions) - 0.5)
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel(obs_dim)
     ax.set_ylabel("class probability")
     ax.set_title(f"Posterior class probabilities with {prob:.0%} {method.upper()}")
@@ -245,7 +245,7 @@ def plot_entropy_decomposition(
         )
     n_classes = pooled.shape[-1]
     log_k = math.log(n_classes) if n_classes > 1 else 1.0
-    ax.plot([0, log_k], [log_k, 0], "--", color="grey", label=f"total = log {n_classes}")
+    ax.plot([0, log_k], [log_k, 0], "--", color="grey", label=f"total = log {n_classes} (maximum)")
     ax.set_xlim(0, 1.05 * log_k)
     ax.set_ylim(0, max(1.15 * float(epistemic.max(initial=0.0)), 0.05 * log_k))
     ax.set_xlabel("aleatoric: expected entropy (nats)")
@@ -388,7 +388,7 @@ def plot_accuracy_rejection(
     ax.set_xlabel("fraction rejected (most uncertain first)")
     ax.set_ylabel("accuracy on retained observations")
     ax.set_title("Accuracy-rejection curve")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -489,12 +489,12 @@ def plot_decision_map(
         cmap=ListedColormap(colors),
         norm=BoundaryNorm(np.arange(len(classes) + 1) - 0.5, len(classes)),
         shading="nearest",
-        alpha=0.45,
+        alpha=0.5,
     )
     levels = np.linspace(0.0, max(float(epistemic.max()), 1e-6), 9)
     shade = ax.contourf(x1, x2, epistemic, levels=levels, cmap=_SHADE)
     if colorbar:
-        ax.figure.colorbar(shade, ax=ax, label="epistemic uncertainty (nats)")
+        ax.figure.colorbar(shade, ax=ax, format="%.2f", label="epistemic uncertainty (nats)")
     for k, label in enumerate(classes):
         members = y_idx == k
         ax.scatter(

@@ -26,6 +26,7 @@ from pymc_bnn.uncertainty import (
     expected_calibration_error,
     log_score,
     posterior_probabilities,
+    predicted_class,
     reliability_table,
     uncertainty_scores,
 )
@@ -530,3 +531,12 @@ def test_other_bad_arguments():
         accuracy_rejection_curve(GOOD, [0, 1, 0], measure=[1.0, 2.0])
     with pytest.raises(ValueError, match=r"rejection_rates must be .* in \[0, 1\)"):
         accuracy_rejection_curve(GOOD, [0, 1, 0], rejection_rates=[0, 1])
+
+
+def test_predicted_class_positions_and_labels(labelled):
+    probs = np.array([[[0.9, 0.1], [0.3, 0.7], [0.5, 0.5]], [[0.2, 0.8], [0.5, 0.5], [0.5, 0.5]]])
+    np.testing.assert_array_equal(predicted_class(probs), [0, 1, 0])  # ties: first class
+    flat = labelled.values.reshape(12, 5, 3)
+    predicted = predicted_class(labelled)
+    assert predicted.dims == ("item",)
+    assert predicted.values.tolist() == [CLASSES[i] for i in flat.mean(0).argmax(-1)]

@@ -271,7 +271,22 @@ def encode_labels(y: ArrayLike, classes: int | Sequence) -> np.ndarray:
     )
 
 
+def _aligned(y: xr.DataArray, p: _Probs) -> xr.DataArray:
+    """``y`` in the observation order of ``p``, when both are labelled by the same dim."""
+    obs_dim = p.template.dims[0] if p.template is not None else None
+    if obs_dim is None or obs_dim not in y.coords or obs_dim not in p.template.coords:
+        return y
+    wanted = p.template[obs_dim].values
+    if not np.array_equal(np.sort(y[obs_dim].values), np.sort(wanted)):
+        raise ValueError(
+            f"y's {obs_dim!r} coordinate does not hold the same labels as that of probs."
+        )
+    return y.sel({obs_dim: wanted})
+
+
 def _y_indices(y: ArrayLike, p: _Probs) -> np.ndarray:
+    if isinstance(y, xr.DataArray):
+        y = _aligned(y, p)
     y_arr = np.asarray(y.values if isinstance(y, xr.DataArray) else y)
     if y_arr.ndim == 1 and len(y_arr) != p.n_obs:
         raise ValueError(

@@ -540,3 +540,13 @@ def test_predicted_class_positions_and_labels(labelled):
     predicted = predicted_class(labelled)
     assert predicted.dims == ("item",)
     assert predicted.values.tolist() == [CLASSES[i] for i in flat.mean(0).argmax(-1)]
+
+
+def test_labelled_y_is_aligned_by_observation_label(labelled):
+    y = xr.DataArray(
+        ["cat", "cat", "dog", "eel", "eel"], dims="item", coords={"item": list("edcba")}
+    )
+    expected = correct_predictions(labelled, ["eel", "eel", "dog", "cat", "cat"])
+    xr.testing.assert_equal(correct_predictions(labelled, y), expected)
+    with pytest.raises(ValueError, match="y's 'item' coordinate does not hold the same labels"):
+        correct_predictions(labelled, y.assign_coords(item=list("vwxyz")))

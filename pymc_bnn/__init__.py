@@ -1,7 +1,23 @@
-"""pymc_bnn: validated multiclass likelihoods and Bayesian classifiers for PyMC."""
+"""pymc_bnn: validated multiclass likelihoods and Bayesian classifiers for PyMC.
 
+Public API: the distributions :class:`Categorical` and :class:`Multinomial`, the
+modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
+(matplotlib figures, imported on first use), and :mod:`pymc_bnn.testing`
+(hypothesis strategies and oracles).
+"""
+
+import importlib
+
+from pymc_bnn import uncertainty
 from pymc_bnn.categorical import Categorical
 from pymc_bnn.multinomial import Multinomial
 
-__all__ = ["Categorical", "Multinomial"]
+__all__ = ["Categorical", "Multinomial", "plots", "uncertainty"]
 __version__ = "0.1.0.dev0"
+
+
+def __getattr__(name: str):
+    # matplotlib is imported only when plots are asked for.
+    if name == "plots":
+        return importlib.import_module("pymc_bnn.plots")
+    raise AttributeError(f"module 'pymc_bnn' has no attribute {name!r}")

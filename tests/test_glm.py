@@ -1,0 +1,428 @@
+"""Tests of pymc_bnn.glm.multinomial_glm, pymc_bnn.data and pymc_bnn.datasets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+from scipy import stats
+from scipy.special import log_softmax
+
+import pymc_bnn as pb
+from pymc_bnn.data import LabelEncoder, check_counts, check_features
+from pymc_bnn.datasets import covertype_split
+from pymc_bnn.glm import multinomial_glm
+
+SEED = 20240611
+
+
+def simulate(n, f, k, *, intercept=None, seed=0, counts=None):
+    """Data from a softmax regression with coefficients ~ N(0, 1) on standard-normal X."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, f))
+    beta = rng.normal(size=(f, k))
+    alpha = np.zeros(k) if intercept is None else np.asarray(intercept, float)
+    p = np.exp(log_softmax(X @ beta + alpha, axis=-1))
+    if counts is None:
+        y = np.array([rng.choice(k, p=row) for row in p])
+    else:
+        y = np.array([rng.multinomial(t, row) for t, row in zip(counts, p, strict=True)])
+    return X, y, beta, alpha
+
+
+def centred(a):
+    return a - a.mean(axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------
+# Input validation (fast)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [
+        ([[0.0, np.nan], [1.0, 2.0]], "X must not contain NaN; found one at row 0, column 1"),
+        ([[0.0, 1.0], [np.inf, 2.0]], "X must not contain inf; found one at row 1, column 0"),
+        ([0.0, 1.0], "X must be 2-D"),
+        ([["a", "b"], ["c", "d"]], "X must be numeric"),
+    ],
+)
+def test_bad_X_is_named(X, message):
+    with pm.Model(), pytest.raises((ValueError, TypeError), match=message):
+        multinomial_glm("y", X, [0, 1])
+
+
+def test_length_mismatch_is_named():
+    with pm.Model(), pytest.raises(ValueError, match="X and y must have the same number of rows"):
+        multinomial_glm("y", np.zeros((3, 2)), [0, 1])
+
+
+def test_single_class_is_rejected():
+    with pm.Model(), pytest.raises(ValueError, match="y must contain at least two classes"):
+        multinomial_glm("y", np.zeros((3, 2)), ["a", "a", "a"])
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        ([[1, -1], [2, 0]], "y must hold nonnegative counts; found -1 at row 0, column 1"),
+        ([[1, 0.5], [2, 0]], "y must hold whole-number counts; found 0.5 at row 0, column 1"),
+        ([[1, np.nan], [2, 0]], "y must hold finite counts"),
+    ],
+)
+def test_bad_count_matrix_is_named(y, message):
+    with pm.Model(), pytest.raises(ValueError, match=message):
+        multinomial_glm("y", np.zeros((2, 1)), np.array(y))
+
+
+def test_non_integer_numeric_labels_are_rejected():
+    with pm.Model(), pytest.raises(ValueError, match="y holds non-integer numbers"):
+        multinomial_glm("y", np.zeros((2, 1)), np.array([0.5, 1.0]))
+
+
+def test_unseen_labels_at_prediction_time():
+    with pm.Model():
+        glm = multinomial_glm("y", np.zeros((3, 1)), ["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"y holds labels the model never saw: \['z'\]"):
+        glm.set_X(np.zeros((2, 1)), y=["a", "z"])
+
+
+def test_new_X_must_match_features():
+    X = pd.DataFrame({"u": [0.0, 1.0], "v": [1.0, 0.0]})
+    with pm.Model():
+        glm = multinomial_glm("y", X, [0, 1])
+    with pytest.raises(ValueError, match=r"X lacks the model's features \['v'\]"):
+        glm.set_X(pd.DataFrame({"u": [0.0]}))
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        glm.set_X(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="X must not contain NaN"):
+        glm.set_X(np.array([[np.nan, 0.0]]))
+    # Columns are matched by name, whatever their order.
+    glm.set_X(pd.DataFrame({"v": [5.0], "u": [7.0]}))
+    np.testing.assert_array_equal(glm.X.get_value(), [[7.0, 5.0]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"identification": "sum"}, "identification must be one of"),
+        ({"prior_scale": -1.0}, "prior_scale must be positive"),
+        ({"intercept_scale": 0.0}, "intercept_scale must be positive"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ],
+)
+def test_bad_options(kwargs, message):
+    with pm.Model(), pytest.raises(ValueError, match=message):
+        multinomial_glm("y", np.zeros((2, 1)), [0, 1], **kwargs)
+
+
+def test_label_encoder_round_trips_ints_strings_and_categoricals():
+    enc = LabelEncoder.fit([3, 1, 3, 7])
+    assert enc.classes.tolist() == [1, 3, 7]
+    np.testing.assert_array_equal(enc.transform([7, 1]), [2, 0])
+    cat = pd.Categorical(["lo", "hi"], categories=["lo", "mid", "hi"])
+    enc = LabelEncoder.fit(cat)
+    assert enc.classes.tolist() == ["lo", "mid", "hi"]  # category order, unused kept
+    np.testing.assert_array_equal(enc.transform(cat), [0, 2])
+    assert enc.inverse_transform([1]).tolist() == ["mid"]
+    with pytest.raises(ValueError, match=r"codes must lie in 0\.\.2"):
+        enc.inverse_transform([3])
+
+
+def test_check_helpers_return_clean_arrays():
+    assert check_features(pd.DataFrame({"a": [1, 2]})).dtype == np.float64
+    counts, totals = check_counts(np.array([[1.0, 2.0], [0.0, 0.0]]))
+    assert counts.dtype == np.int64
+    np.testing.assert_array_equal(totals, [3, 0])
+
+
+# --------------------------------------------------------------------------------------
+# Names, dims, coords and identification (fast)
+# --------------------------------------------------------------------------------------
+
+
+def test_names_dims_and_coords_from_pandas():
+    X = pd.DataFrame({"u": [0.0, 1.0, 2.0], "v": [1.0, 0.0, 1.0]})
+    y = pd.Categorical(["lo", "hi", "lo"], categories=["lo", "mid", "hi"])
+    with pm.Model() as model:
+        glm = multinomial_glm("y", X, y)
+    assert set(model.named_vars) == {"y", "y_X", "y_y", "y_coef", "y_intercept"}
+    assert model.coords["features"] == ("u", "v")
+    assert model.coords["classes"] == ("lo", "mid", "hi")
+    assert model.named_vars_to_dims["y_coef"] == ("features", "classes")
+    assert model.named_vars_to_dims["y_intercept"] == ("classes",)
+    assert model.named_vars_to_dims["y"] == ("obs",)
+    assert isinstance(glm.likelihood.owner.op, pb.categorical.CategoricalLogitsRV)
+    np.testing.assert_array_equal(glm.y.get_value(), [0, 2, 0])
+    assert glm.classes.tolist() == ["lo", "mid", "hi"]
+
+
+def test_count_matrix_uses_multinomial_with_row_totals():
+    y = pd.DataFrame({"a": [1, 0, 4], "b": [2, 5, 0]})
+    with pm.Model() as model:
+        glm = multinomial_glm("y", np.zeros((3, 1)), y)
+    assert glm.counts
+    assert model.coords["classes"] == ("a", "b")
+    assert isinstance(glm.likelihood.owner.op, pb.multinomial.MultinomialLogitsRV)
+    np.testing.assert_array_equal(glm.n.get_value(), [3, 5, 4])
+    assert model.named_vars_to_dims["y"] == ("obs", "classes")
+
+
+@pytest.mark.parametrize(
+    ("identification", "free"),
+    [
+        ("zerosum", {"y_coef", "y_intercept"}),
+        ("reference", {"y_coef_raw", "y_intercept_raw"}),
+        ("none", {"y_coef", "y_intercept"}),
+    ],
+)
+def test_identification_shapes(identification, free):
+    f, k = 3, 4
+    with pm.Model() as model:
+        glm = multinomial_glm(
+            "y", np.zeros((5, f)), np.arange(5) % k, identification=identification
+        )
+    assert {v.name for v in model.free_RVs} == free
+    coef, intercept = pm.draw([glm.coef, glm.intercept], draws=200, random_seed=SEED)
+    assert coef.shape == (200, f, k) and intercept.shape == (200, k)
+    # Free dimensions: (f + 1)(k - 1) when identified, (f + 1) k otherwise.
+    n_free = sum(int(np.prod(model.initial_point()[v.name].shape)) for v in model.value_vars)
+    assert n_free == (f + 1) * (k - 1 if identification != "none" else k)
+    if identification == "zerosum":
+        np.testing.assert_allclose(coef.sum(-1), 0, atol=1e-10)
+        np.testing.assert_allclose(intercept.sum(-1), 0, atol=1e-10)
+    elif identification == "reference":
+        assert (coef[..., 0] == 0).all() and (intercept[..., 0] == 0).all()
+    else:
+        assert np.abs(coef.sum(-1)).min() > 0
+
+
+def test_default_prior_scales():
+    with pm.Model():
+        glm = multinomial_glm("y", np.zeros((2, 1)), [0, 1], classes=3)
+    coef, intercept = pm.draw([glm.coef, glm.intercept], draws=4000, random_seed=SEED)
+    # ZeroSumNormal(sigma): each entry has variance sigma^2 (k - 1) / k.
+    np.testing.assert_allclose(coef.std(0), 2.5 * np.sqrt(2 / 3), rtol=0.06)
+    np.testing.assert_allclose(intercept.std(0), 5.0 * np.sqrt(2 / 3), rtol=0.06)
+
+
+def test_prior_factory_in_zerosum_basis_matches_zerosumnormal():
+    def factory(name, shape):
+        return pm.Normal(name, 0.0, 0.5, shape=shape)
+
+    with pm.Model() as model:
+        glm = multinomial_glm("y", np.zeros((2, 2)), [0, 1], classes=3, coef_prior=factory)
+    assert model["y_coef_raw"].type.shape == (2, 2)
+    coef, intercept = pm.draw([glm.coef, glm.intercept], draws=4000, random_seed=SEED)
+    np.testing.assert_allclose(coef.sum(-1), 0, atol=1e-10)
+    np.testing.assert_allclose(np.cov(coef[:, 0].T), 0.25 * (np.eye(3) - 1 / 3), atol=0.02)
+    # The intercepts keep their default ZeroSumNormal prior.
+    assert intercept.std() == pytest.approx(5.0 * np.sqrt(2 / 3), rel=0.06)
+
+
+def test_per_feature_prior_scale():
+    with pm.Model():
+        glm = multinomial_glm("y", np.zeros((2, 2)), [0, 1], prior_scale=[1.0, 3.0])
+    coef = pm.draw(glm.coef, draws=4000, random_seed=SEED)
+    np.testing.assert_allclose(coef.std(0)[:, 0], np.array([1.0, 3.0]) * np.sqrt(0.5), rtol=0.06)
+
+
+def test_without_y_needs_classes():
+    with pm.Model(), pytest.raises(ValueError, match="Without y, pass classes"):
+        multinomial_glm("y", np.zeros((2, 1)))
+    with pm.Model() as model:
+        multinomial_glm("y", np.zeros((4, 1)), classes=["a", "b"])
+    assert pm.draw(model["y"], random_seed=SEED).shape == (4,)
+
+
+# --------------------------------------------------------------------------------------
+# Minibatch scaling (compiles two small models)
+# --------------------------------------------------------------------------------------
+
+
+def _likelihood_logps(X, y, point_seed, batch_size, n_batches):
+    with pm.Model() as full:
+        multinomial_glm("y", X, y)
+    with pm.Model() as mini:
+        multinomial_glm("y", X, y, batch_size=batch_size, random_seed=SEED)
+    rng = np.random.default_rng(point_seed)
+    point = {k: rng.normal(size=v.shape) for k, v in full.initial_point().items()}
+    full_logp = float(full.compile_logp(vars=[full["y"]])(point))
+    f_mini = mini.compile_logp(vars=[mini["y"]])
+    batches = np.array([float(f_mini(point)) for _ in range(n_batches)])
+    return full_logp, batches
+
+
+@pytest.mark.parametrize("kind", ["labels", "counts"])
+def test_minibatch_likelihood_is_unbiased(kind):
+    n, batch = 200, 20
+    counts = np.random.default_rng(1).integers(0, 6, n) if kind == "counts" else None
+    X, y, *_ = simulate(n, 2, 3, seed=2, counts=counts)
+    full, batches = _likelihood_logps(X, y, point_seed=3, batch_size=batch, n_batches=2000)
+    # Scaled by n / batch: E[batch logp] = full logp; the batches vary, so they are batches.
+    assert batches.std() > 1.0
+    se = batches.std(ddof=1) / np.sqrt(len(batches))
+    assert abs(batches.mean() - full) < 4 * se, (batches.mean(), full, se)
+    # A wrong scale (no total_size) would be off by a factor n / batch = 10.
+    assert abs(batches.mean() - full) < 0.05 * abs(full)
+
+
+# --------------------------------------------------------------------------------------
+# Posterior calibration with NUTS (slow)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    n: int
+    f: int
+    k: int
+    intercept: tuple[float, ...] | None
+    seed: int
+
+
+CASES = [
+    Case("3 classes, 2 features", 300, 2, 3, None, 11),
+    Case("4 classes, 3 features", 400, 3, 4, (0.5, 0.0, -0.5, 0.2), 12),
+    Case("imbalanced 3 classes", 400, 2, 3, (2.0, 0.0, -1.5), 13),
+    Case("5 classes, 1 feature", 300, 1, 5, None, 14),
+]
+
+
+@dataclass
+class Fit:
+    case: Case
+    X: np.ndarray
+    y: np.ndarray
+    beta: np.ndarray
+    alpha: np.ndarray
+    model: pm.Model
+    glm: pb.glm.MultinomialGLM
+    idata: object
+
+
+@pytest.fixture(scope="module")
+def fits() -> list[Fit]:
+    out = []
+    for case in CASES:
+        X, y, beta, alpha = simulate(
+            case.n, case.f, case.k, intercept=case.intercept, seed=case.seed
+        )
+        labels = np.array(list("abcdefg"))[y]
+        with pm.Model() as model:
+            glm = multinomial_glm("y", X, labels)
+            idata = pm.sample(
+                1000, tune=700, chains=2, cores=1, random_seed=case.seed, progressbar=False
+            )
+        out.append(Fit(case, X, labels, beta, alpha, model, glm, idata))
+    return out
+
+
+def _interval_hits(fit: Fit, prob: float = 0.94) -> tuple[int, int]:
+    """Covered / total identified contrasts against class 0 (the reference log-odds)."""
+    post = fit.idata.posterior
+    coef = post["y_coef"].values.reshape(-1, fit.case.f, fit.case.k)
+    intercept = post["y_intercept"].values.reshape(-1, fit.case.k)
+    draws = np.concatenate([coef, intercept[:, None, :]], axis=1)
+    draws = (draws - draws[..., :1])[..., 1:].reshape(len(draws), -1)
+    truth = np.vstack([fit.beta, fit.alpha[None]])
+    truth = (truth - truth[:, :1])[:, 1:].ravel()
+    lo, hi = np.quantile(draws, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    return int(((lo <= truth) & (truth <= hi)).sum()), truth.size
+
+
+@pytest.mark.slow
+def test_nuts_converges_without_divergences(fits):
+    for fit in fits:
+        assert int(fit.idata.sample_stats.diverging.sum()) == 0, fit.case.name
+        rhat = az.rhat(fit.idata.posterior[["y_coef", "y_intercept"]])
+        assert max(float(rhat[v].max()) for v in rhat.data_vars) < 1.01, fit.case.name
+
+
+@pytest.mark.slow
+def test_intervals_cover_true_identified_parameters(fits):
+    """94% central intervals of the log-odds against class 0 cover the truth at ~94%.
+
+    Threshold: under nominal coverage the number covered is about Binomial(total, 0.94);
+    we fail below its 0.1% quantile.  Contrasts within one fit are positively
+    correlated, which widens the count's spread; the small alpha absorbs that while
+    still catching gross miscalibration (a wrong sign, scale or identification gives
+    coverage far below 94%).  The data are simulated with fixed seeds, so the test is
+    deterministic.
+    """
+    hits = [_interval_hits(fit) for fit in fits]
+    covered, total = (sum(h[i] for h in hits) for i in (0, 1))
+    threshold = int(stats.binom.ppf(0.001, total, 0.94))
+    assert covered >= threshold, (hits, threshold)
+
+
+@pytest.mark.slow
+def test_zerosum_coefficients_recover_centred_truth(fits):
+    fit = fits[0]
+    post = fit.idata.posterior
+    mean = post["y_coef"].mean(("chain", "draw")).values
+    sd = post["y_coef"].std(("chain", "draw")).values
+    assert np.all(np.abs(mean - centred(fit.beta)) < 4 * sd)
+
+
+@pytest.mark.slow
+def test_posterior_predictive_on_new_rows_of_any_length(fits):
+    fit = fits[2]
+    X_new = np.random.default_rng(0).normal(size=(7, fit.case.f))
+    fit.glm.set_X(X_new)
+    pp = pm.sample_posterior_predictive(
+        fit.idata, model=fit.model, random_seed=SEED, progressbar=False
+    )
+    draws = pp.posterior_predictive["y"]
+    assert draws.sizes["obs"] == 7
+    assert set(np.unique(draws.values)) <= set(fit.glm.classes.tolist())
+    # The predictive label frequencies agree with predict_proba.
+    probs = fit.glm.predict_proba(fit.idata, X_new)
+    freq = np.stack([(draws.values == c).mean(axis=(0, 1)) for c in fit.glm.classes], -1)
+    np.testing.assert_allclose(freq, probs.mean(("chain", "draw")).values, atol=0.05)
+    assert probs.dims == ("chain", "draw", "obs", "classes")
+    assert fit.glm.predict(fit.idata, X_new).shape == (7,)
+    fit.glm.set_X(fit.X, fit.y)  # restore
+
+
+@pytest.mark.slow
+def test_advi_with_minibatches_predicts_like_nuts(fits):
+    fit = fits[0]
+    with pm.Model():
+        glm = multinomial_glm("y", fit.X, fit.y, batch_size=50, random_seed=SEED)
+        approx = pm.fit(4000, method="advi", random_seed=SEED, progressbar=False)
+        idata = approx.sample(300, random_seed=SEED)
+    advi = glm.predict_proba(idata, fit.X).mean(("chain", "draw")).values
+    nuts = fit.glm.predict_proba(fit.idata, fit.X).mean(("chain", "draw")).values
+    assert np.abs(advi - nuts).mean() < 0.03
+    with pytest.raises(NotImplementedError, match="predict_proba"):
+        glm.set_X(fit.X)
+
+
+# --------------------------------------------------------------------------------------
+# Cover-type split (fast, needs the CSV)
+# --------------------------------------------------------------------------------------
+
+
+def test_covertype_split_is_stratified_and_standardized(covtype_csv):
+    split = covertype_split(covtype_csv, random_seed=0)
+    n_train, n_test = len(split.X_train), len(split.X_test)
+    assert n_test == pytest.approx(0.2 * (n_train + n_test), abs=1)
+    assert split.X_train.shape[1] == 54
+    train = split.y_train.value_counts(normalize=True).sort_index()
+    test = split.y_test.value_counts(normalize=True).sort_index()
+    assert train.index.tolist() == test.index.tolist() == list(range(1, 8))
+    np.testing.assert_allclose(train, test, atol=1 / n_test)
+    assert len(split.standardized) == 10
+    np.testing.assert_allclose(split.X_train[split.standardized].mean(), 0, atol=1e-10)
+    np.testing.assert_allclose(split.X_train[split.standardized].std(ddof=0), 1, atol=1e-10)
+    indicators = split.X_train.drop(columns=split.standardized)
+    assert indicators.isin([0, 1]).all().all()
+    again = covertype_split(covtype_csv, random_seed=0)
+    pd.testing.assert_frame_equal(split.X_test, again.X_test)

@@ -122,8 +122,8 @@ class MultinomialGLM:
             missing = [f for f in map(str, self.feature_names) if f not in names]
             if missing:
                 raise ValueError(f"{name} lacks the model's features {missing[:5]}.")
-            X = X[[c for c in X.columns if str(c) in set(map(str, self.feature_names))]]
-            X = X[[c for f in map(str, self.feature_names) for c in X.columns if str(c) == f]]
+            by_name = {str(c): c for c in X.columns}
+            X = X[[by_name[str(f)] for f in self.feature_names]]
         arr = check_features(X, name)
         if arr.shape[1] != len(self.feature_names):
             raise ValueError(
@@ -232,6 +232,64 @@ class MultinomialGLM:
             name=f"{self.name}_probs",
         )
 
+    def sample_posterior_predictive(
+        self,
+        idata: xr.DataTree,
+        X: ArrayLike | None = None,
+        *,
+        random_seed: int | None = None,
+        **kwargs,
+    ) -> xr.DataArray:
+        """Posterior predictive draws for rows ``X``, as original class labels.
+
+        Calls :meth:`set_X` (which leaves the new rows in the model) and
+        ``pm.sample_posterior_predictive``, then maps the class codes back to the
+        labels.  For count models the draws are counts with a classes dimension and
+        ``n`` can be passed to choose the number of trials per row (default 1).
+
+        Parameters
+        ----------
+        idata : DataTree
+            Result of ``pm.sample`` or ``approx.sample``.
+        X : array_like or pandas.DataFrame, optional
+            Rows to predict (default: the data currently in the model).
+        random_seed : int, optional
+            Seed of the draws.
+        **kwargs
+            ``n`` (count models), then passed to ``pm.sample_posterior_predictive``.
+
+        Returns
+        -------
+        xarray.DataArray
+            Dims ``(chain, draw, obs)`` of labels, or ``(chain, draw, obs, classes)``
+            of counts.
+
+        Examples
+        --------
+        >>> import numpy as np, pymc as pm
+        >>> with pm.Model():
+        ...     glm = multinomial_glm("y", np.eye(2), ["a", "b"])
+        ...     prior = pm.sample_prior_predictive(5, random_seed=0)
+        >>> idata = xr.DataTree.from_dict({"posterior": prior["prior"].to_dataset()})
+        >>> draws = glm.sample_posterior_predictive(idata, np.zeros((3, 2)), random_seed=1)
+        >>> draws.sizes, sorted(set(draws.values.ravel().tolist()))
+        (Frozen({'chain': 1, 'draw': 5, 'obs': 3}), ['a', 'b'])
+        """
+        if X is not None:
+            self.set_X(X, n=kwargs.pop("n", None))
+        pp = pm.sample_posterior_predictive(
+            idata,
+            model=self.model,
+            var_names=[self.name],
+            random_seed=random_seed,
+            progressbar=kwargs.pop("progressbar", False),
+            **kwargs,
+        )
+        draws = pp["posterior_predictive"][self.name]
+        if self.counts:
+            return draws.assign_coords({self.dims[2]: self.classes})
+        return draws.copy(data=self.encoder.inverse_transform(draws.values))
+
     def predict(
         self,
         idata: xr.DataTree | xr.Dataset,
@@ -322,12 +380,6 @@ def _zerosum_basis(k: int) -> np.ndarray:
     return helmert(k, full=False)
 
 
-def _default_prior(name: str, scale, shape: tuple[int, ...], dims, zerosum: bool):
-    if zerosum:
-        return pm.ZeroSumNormal(name, sigma=scale, dims=dims, n_zerosum_axes=1)
-    return pm.Normal(name, 0.0, scale, shape=shape)
-
-
 def _identified(
     name: str,
     scale,
@@ -343,9 +395,12 @@ def _identified(
             return pm.Deterministic(name, factory(f"{name}_raw", (*batch_shape, k)), dims=dims)
         return pm.Normal(name, 0.0, scale, dims=dims)
     if identification == "zerosum" and factory is None:
-        return _default_prior(name, scale, (), dims, zerosum=True)
+        return pm.ZeroSumNormal(name, sigma=scale, dims=dims, n_zerosum_axes=1)
     free_shape = (*batch_shape, k - 1)
-    free = (factory or (lambda n, s: pm.Normal(n, 0.0, scale, shape=s)))(f"{name}_raw", free_shape)
+    if factory is None:
+        free = pm.Normal(f"{name}_raw", 0.0, scale, shape=free_shape)
+    else:
+        free = factory(f"{name}_raw", free_shape)
     if identification == "zerosum":
         value = pt.dot(free, pt.as_tensor(_zerosum_basis(k)))
     else:

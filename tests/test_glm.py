@@ -341,7 +341,7 @@ def _interval_hits(fit: Fit, prob: float = 0.94) -> tuple[int, int]:
 def test_nuts_converges_without_divergences(fits):
     for fit in fits:
         assert int(fit.idata.sample_stats.diverging.sum()) == 0, fit.case.name
-        rhat = az.rhat(fit.idata.posterior[["y_coef", "y_intercept"]])
+        rhat = az.rhat(fit.idata.posterior.to_dataset()[["y_coef", "y_intercept"]])
         assert max(float(rhat[v].max()) for v in rhat.data_vars) < 1.01, fit.case.name
 
 
@@ -379,8 +379,11 @@ def test_posterior_predictive_on_new_rows_of_any_length(fits):
     pp = pm.sample_posterior_predictive(
         fit.idata, model=fit.model, random_seed=SEED, progressbar=False
     )
-    draws = pp.posterior_predictive["y"]
-    assert draws.sizes["obs"] == 7
+    assert pp.posterior_predictive["y"].sizes["obs"] == 7
+    assert set(np.unique(pp.posterior_predictive["y"].values)) <= {0, 1, 2}
+    # The helper maps the class codes back to the labels.
+    draws = fit.glm.sample_posterior_predictive(fit.idata, X_new, random_seed=SEED)
+    assert draws.dims == ("chain", "draw", "obs")
     assert set(np.unique(draws.values)) <= set(fit.glm.classes.tolist())
     # The predictive label frequencies agree with predict_proba.
     probs = fit.glm.predict_proba(fit.idata, X_new)
@@ -396,7 +399,7 @@ def test_advi_with_minibatches_predicts_like_nuts(fits):
     fit = fits[0]
     with pm.Model():
         glm = multinomial_glm("y", fit.X, fit.y, batch_size=50, random_seed=SEED)
-        approx = pm.fit(4000, method="advi", random_seed=SEED, progressbar=False)
+        approx = pm.fit(20_000, method="advi", random_seed=SEED, progressbar=False)
         idata = approx.sample(300, random_seed=SEED)
     advi = glm.predict_proba(idata, fit.X).mean(("chain", "draw")).values
     nuts = fit.glm.predict_proba(fit.idata, fit.X).mean(("chain", "draw")).values

@@ -10,9 +10,17 @@ import importlib
 
 from pymc_bnn import uncertainty
 from pymc_bnn.categorical import Categorical
+from pymc_bnn.glm import MultinomialGLM, multinomial_glm
 from pymc_bnn.multinomial import Multinomial
 
-__all__ = ["Categorical", "Multinomial", "plots", "uncertainty"]
+__all__ = [
+    "Categorical",
+    "Multinomial",
+    "MultinomialGLM",
+    "multinomial_glm",
+    "plots",
+    "uncertainty",
+]
 __version__ = "0.1.0.dev0"
 
 

@@ -497,7 +497,8 @@ def multinomial_glm(
         * ``"zerosum"``: coefficients and intercepts sum to zero over classes
           (:class:`pymc.ZeroSumNormal`).  Symmetric in the classes, sampled in
           ``K - 1`` unconstrained directions, so the posterior is proper and
-          well conditioned; the default, and the fastest to sample.
+          well conditioned.  The default: it samples about as fast as
+          ``"reference"`` and treats no class specially.
         * ``"reference"``: the first class's coefficients and intercept are fixed
           at zero and the others are log-odds against it.  Equally identified, but
           the prior is not symmetric in the classes (the reference class is a priori
@@ -506,7 +507,10 @@ def multinomial_glm(
         * ``"none"``: independent priors on all ``K`` columns.  Only the prior pins
           the common shift, so the posterior has a long ridge of width
           ``prior_scale`` along it, which costs NUTS longer trajectories and slows
-          ADVI; the predictions and the centred contrasts are the same.
+          ADVI; the predictions and the centred contrasts are the same.  (On a
+          simulated 500 x 4 problem with 4 classes, NUTS took about 10 leapfrog
+          steps per draw for ``"zerosum"`` and ``"reference"`` and about 110 for
+          ``"none"``, giving 4-6 times fewer effective samples per second.)
     prior_scale : float or array_like, default 2.5
         Standard deviation of the Normal (ZeroSumNormal) prior of the coefficients;
         2.5 is weakly informative on standardized features.  An array broadcasts

@@ -10,11 +10,13 @@ import importlib
 
 from pymc_bnn import uncertainty
 from pymc_bnn.categorical import Categorical
+from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
 from pymc_bnn.glm import MultinomialGLM, multinomial_glm
 from pymc_bnn.multinomial import Multinomial
 
 __all__ = [
     "Categorical",
+    "DirichletMultinomial",
     "Multinomial",
     "MultinomialGLM",
     "multinomial_glm",

@@ -25,7 +25,14 @@ from pymc_bnn.simplex import (
     parameter_message,
 )
 
-__all__ = ["Multinomial", "MultinomialLogits", "MultinomialProbs", "multinomial_logp"]
+__all__ = [
+    "Multinomial",
+    "MultinomialLogits",
+    "MultinomialProbs",
+    "count_support",
+    "log_multinomial_coefficient",
+    "multinomial_logp",
+]
 
 
 class _MultinomialRV(SymbolicRandomVariable):
@@ -64,6 +71,35 @@ class MultinomialLogitsRV(_MultinomialRV):
     kind = "logit_p"
 
 
+def log_multinomial_coefficient(value: TensorVariable, n: TensorVariable) -> TensorVariable:
+    """``log n! - sum_k log x_k!`` in float64, whatever the integer dtype of the inputs.
+
+    Shared by :func:`multinomial_logp` and the Dirichlet-multinomial log-density.
+
+    Examples
+    --------
+    >>> x = pt.as_tensor(np.array([0, 0, 127], dtype="int8"))
+    >>> log_multinomial_coefficient(x, pt.as_tensor(np.int8(127))).eval()
+    array(0.)
+    """
+    x = pt.cast(value, "float64")
+    return pt.gammaln(pt.cast(n, "float64") + 1) - pt.sum(pt.gammaln(x + 1), axis=-1)
+
+
+def count_support(value: TensorVariable, n: TensorVariable) -> TensorVariable:
+    """Whether ``value`` holds nonnegative whole counts summing to ``n`` (last axis).
+
+    Examples
+    --------
+    >>> count_support(pt.as_tensor([0.5, 2.5]), pt.as_tensor(3)).eval()
+    array(False)
+    """
+    return pt.and_(
+        pt.all(and_integer_valued(pt.ge(value, 0), value), axis=-1),
+        pt.eq(pt.sum(pt.cast(value, "float64"), axis=-1), pt.cast(n, "float64")),
+    )
+
+
 def multinomial_logp(
     value: TensorVariable, n: TensorVariable, param: TensorVariable, kind: Kind
 ) -> TensorVariable:
@@ -91,8 +127,7 @@ def multinomial_logp(
     """
     dtype = param.dtype
     x = pt.cast(value, "float64")
-    n_ = pt.cast(n, "float64")
-    log_coef = pt.gammaln(n_ + 1) - pt.sum(pt.gammaln(x + 1), axis=-1)
+    log_coef = log_multinomial_coefficient(value, n)
 
     is_zero = pt.eq(value, 0)
     if kind == "p":
@@ -103,11 +138,7 @@ def multinomial_logp(
     x_log_p = pt.switch(is_zero, 0, pt.cast(x, dtype) * log_p)
 
     res = pt.minimum(pt.cast(log_coef, dtype) + pt.sum(x_log_p, axis=-1), 0)
-    in_support = pt.and_(
-        pt.all(and_integer_valued(pt.ge(value, 0), value), axis=-1),
-        pt.eq(pt.sum(x, axis=-1), n_),
-    )
-    res = pt.switch(in_support, res, -np.inf)
+    res = pt.switch(count_support(value, n), res, -np.inf)
     return check_parameters(
         res,
         and_integer_valued(pt.ge(n, 0), n),

@@ -40,13 +40,16 @@ __all__ = [
     "categorical_logp_oracle",
     "categorical_logpmf_grad_logits",
     "compile_categorical",
+    "compile_dirichlet_multinomial",
     "compile_multinomial",
+    "concentration_vectors",
     "count_vectors",
     "invalid_count_vectors",
     "logit_vectors",
     "multinomial_cases",
     "multinomial_grad_logits",
     "multinomial_logpmf_oracle",
+    "scipy_dirichlet_multinomial_logpmf",
     "scipy_multinomial_logpmf",
     "simplex_vectors",
 ]
@@ -114,6 +117,26 @@ def logit_vectors(
     if not np.isfinite(logits).any():
         logits[draw(st.integers(0, k - 1))] = draw(finite)
     return logits
+
+
+@st.composite
+def concentration_vectors(
+    draw, k: int | st.SearchStrategy = _CATEGORIES, low: float = 1e-3, high: float = 1e3
+) -> np.ndarray:
+    """Dirichlet concentration vectors: float64 entries in ``[low, high]``.
+
+    The default range keeps ``scipy.stats.dirichlet_multinomial`` exact: its
+    ``gammaln(x + a) - gammaln(a)`` cancels catastrophically for ``a`` beyond
+    about 1e8.
+
+    Examples
+    --------
+    >>> a = concentration_vectors(k=3).example()
+    >>> a.shape, bool((a > 0).all())
+    ((3,), True)
+    """
+    k = draw(k) if isinstance(k, st.SearchStrategy) else k
+    return np.array(draw(st.lists(st.floats(low, high), min_size=k, max_size=k)))
 
 
 @st.composite
@@ -243,6 +266,20 @@ def scipy_multinomial_logpmf(counts, n, p) -> float:
     return float(stats.multinomial.logpmf(np.asarray(counts), n, np.asarray(p)))
 
 
+def scipy_dirichlet_multinomial_logpmf(counts, n, a) -> float:
+    """``scipy.stats.dirichlet_multinomial.logpmf``, with ``-inf`` off the support.
+
+    Examples
+    --------
+    >>> round(scipy_dirichlet_multinomial_logpmf([1, 1], 2, [1.0, 1.0]), 10)
+    -1.0986122887
+    """
+    counts = np.asarray(counts, dtype="float64")
+    if np.any(counts < 0) or np.any(counts != np.floor(counts)) or counts.sum() != n:
+        return -np.inf
+    return float(stats.dirichlet_multinomial.logpmf(counts, np.asarray(a), n))
+
+
 def categorical_logp_oracle(label, log_p) -> float:
     """``log p[label]``, or ``-inf`` for a label off ``{0, ..., K-1}``.
 
@@ -283,17 +320,22 @@ def categorical_logpmf_grad_logits(label, logit_p) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Implementation:
-    """A pair of distribution constructors under test, e.g. pymc_bnn's or PyMC's.
+    """The distribution constructors under test, e.g. pymc_bnn's or PyMC's.
 
-    Both take ``p=`` or ``logit_p=`` keyword arguments and return an
-    unregistered variable (a ``.dist``).  :data:`PYMC_BNN` and :data:`PYMC`
-    are the two the project checks; properties are written once against this
+    ``categorical`` and ``multinomial`` take ``p=`` or ``logit_p=`` keyword
+    arguments, ``dirichlet_multinomial`` takes ``(n, a)``; all return an
+    unregistered variable (a ``.dist``).  ``module`` is the module whose
+    classes (``Categorical``, ...) these are, as imported in a reproducer.
+    :data:`PYMC_BNN` and :data:`PYMC` are the two the project checks; the
+    properties of :mod:`pymc_bnn.properties` are written once against this
     interface.
     """
 
     name: str
     categorical: Callable[..., TensorVariable]
     multinomial: Callable[..., TensorVariable]
+    dirichlet_multinomial: Callable[..., TensorVariable] | None = None
+    module: str = "pymc_bnn"
 
 
 def _pymc_multinomial(n, p=None, logit_p=None, **kwargs):
@@ -303,8 +345,19 @@ def _pymc_multinomial(n, p=None, logit_p=None, **kwargs):
     return pm.Multinomial.dist(n, p, **kwargs)
 
 
-PYMC_BNN = Implementation("pymc_bnn", Categorical.dist, Multinomial.dist)
-PYMC = Implementation("pymc", pm.Categorical.dist, _pymc_multinomial)
+def _pymc_bnn_dirichlet_multinomial(n, a, **kwargs):
+    # Imported late: the module is optional while it is being written.
+    from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
+
+    return DirichletMultinomial.dist(n, a, **kwargs)
+
+
+PYMC_BNN = Implementation(
+    "pymc_bnn", Categorical.dist, Multinomial.dist, _pymc_bnn_dirichlet_multinomial, "pymc_bnn"
+)
+PYMC = Implementation(
+    "pymc", pm.Categorical.dist, _pymc_multinomial, pm.DirichletMultinomial.dist, "pymc"
+)
 
 
 @functools.cache
@@ -348,3 +401,23 @@ def compile_categorical(
     theta = pt.vector("theta", dtype=float_dtype)
     logp = pm.logp(impl.categorical(**{kind: theta}), label)
     return pytensor.function([label, theta], [logp, pt.grad(logp, theta)])
+
+
+@functools.cache
+def compile_dirichlet_multinomial(
+    impl: Implementation, int_dtype: str = "int64", float_dtype: str = "float64"
+):
+    """Compile ``(n, counts, a) -> (logp, dlogp/da)`` once, with symbolic inputs.
+
+    Examples
+    --------
+    >>> f = compile_dirichlet_multinomial(PYMC_BNN)
+    >>> logp, grad = f(2, np.array([1, 1]), np.ones(2))
+    >>> round(float(logp), 6)
+    -1.098612
+    """
+    n = pt.scalar("n", dtype=int_dtype)
+    counts = pt.vector("counts", dtype=int_dtype)
+    a = pt.vector("a", dtype=float_dtype)
+    logp = pm.logp(impl.dirichlet_multinomial(n, a), counts)
+    return pytensor.function([n, counts, a], [logp, pt.grad(logp, a)])

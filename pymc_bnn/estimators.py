@@ -1,0 +1,516 @@
+"""scikit-learn estimators for Bayesian multiclass classification.
+
+* :class:`BayesianSoftmaxClassifier`: softmax regression, built with
+  :func:`pymc_bnn.multinomial_glm`.
+* :class:`BayesianMLPClassifier`: a Bayesian neural network (multilayer
+  perceptron), built with ``pymc_bnn.bnn_classifier``.
+
+Both follow the scikit-learn interface (``fit``, ``predict``, ``predict_proba``,
+``score``, ``classes_``, ``get_params``/``set_params``, ``random_state``) and
+fit the PyMC model by ADVI (default) or NUTS.  On top of it they give
+``predict_uncertainty(X)`` (the measures of :mod:`pymc_bnn.uncertainty`, one row
+per observation), ``predict_proba_draws(X)`` (class probabilities per posterior
+draw, for any function of :mod:`pymc_bnn.uncertainty`), the posterior
+``idata_`` and the PyMC model ``model_``.
+
+A fitted estimator keeps its posterior draws and the options needed to rebuild
+the model, never the compiled PyMC model itself, so it pickles; after
+unpickling, the model is rebuilt (without the training data) on first use.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor
+import xarray as xr
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from pymc_bnn.glm import multinomial_glm
+from pymc_bnn.uncertainty import MEASURES, uncertainty_scores
+
+__all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
+
+_NAME = "y"
+"""Name of the likelihood in every model the estimators build."""
+
+_CHUNK_ELEMENTS = 20_000_000
+"""Predictions are computed in chunks of rows holding at most this many probabilities."""
+
+Method = Literal["advi", "nuts"]
+
+
+class _BayesianClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fitting and prediction; subclasses choose the model builder and its options."""
+
+    _builder_options: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        method: Method = "advi",
+        iterations: int = 10_000,
+        learning_rate: float = 0.01,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 2,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        compile_mode: str | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        progressbar: bool = True,
+    ):
+        self.method = method
+        self.iterations = iterations
+        self.learning_rate = learning_rate
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.compile_mode = compile_mode
+        self.random_state = random_state
+        self.progressbar = progressbar
+
+    # ----------------------------------------------------------------------------------
+    # Model building (subclasses)
+    # ----------------------------------------------------------------------------------
+
+    def _build(self, X, y, *, classes, batch_size, random_seed):
+        """Add the model to the current ``pm.Model`` and return its predictor."""
+        raise NotImplementedError
+
+    def _options(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._builder_options}
+
+    # ----------------------------------------------------------------------------------
+    # Fitting
+    # ----------------------------------------------------------------------------------
+
+    def _check_fit_options(self) -> None:
+        if self.method not in ("advi", "nuts"):
+            raise ValueError(f'method must be "advi" or "nuts"; got {self.method!r}.')
+        positive = ["draws"] + (["iterations"] if self.method == "advi" else ["chains"])
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        if self.method == "nuts" and self.batch_size is not None:
+            raise ValueError("batch_size (minibatches) works with method='advi' only.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive; got {self.learning_rate!r}.")
+
+    def _seeds(self) -> list[int | None]:
+        """Seeds of the minibatches, the fit and the posterior draws."""
+        if self.random_state is None:
+            return [None, None, None]
+        if isinstance(self.random_state, numbers.Integral):
+            entropy = int(self.random_state)
+        else:
+            entropy = int(check_random_state(self.random_state).randint(2**31 - 1))
+        return [int(s) for s in np.random.SeedSequence(entropy).generate_state(3)]
+
+    def _frame(self, X: np.ndarray) -> np.ndarray | pd.DataFrame:
+        names = getattr(self, "feature_names_in_", None)
+        return X if names is None else pd.DataFrame(X, columns=list(names))
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> _BayesianClassifier:
+        """Fit the model to features ``X`` and class labels ``y``.
+
+        Parameters
+        ----------
+        X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+            Numeric features, best standardized (the priors assume unit scale).
+        y : array_like, shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self
+        """
+        self._check_fit_options()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                "y must contain at least two classes to classify; "
+                f"got only one class, {classes.tolist()}."
+            )
+        batch_size = None if self.batch_size is None else min(self.batch_size, len(y))
+        batch_seed, fit_seed, draw_seed = self._seeds()
+        with pytensor.config.change_flags(**self._mode()), pm.Model():
+            predictor = self._build(
+                self._frame(X), y, classes=classes, batch_size=batch_size, random_seed=batch_seed
+            )
+            if self.method == "advi":
+                approx = pm.fit(
+                    self.iterations,
+                    method="advi",
+                    obj_optimizer=pm.adam(learning_rate=self.learning_rate),
+                    random_seed=fit_seed,
+                    progressbar=self.progressbar,
+                )
+                idata = approx.sample(self.draws, random_seed=draw_seed)
+            else:
+                idata = pm.sample(
+                    draws=self.draws,
+                    tune=self.tune,
+                    chains=self.chains,
+                    cores=self.n_jobs or 1,
+                    random_seed=fit_seed,
+                    progressbar=self.progressbar,
+                    compute_convergence_checks=False,
+                )
+        self.classes_ = classes
+        self.idata_ = idata
+        self._predictor = predictor
+        return self
+
+    def _mode(self) -> dict[str, str]:
+        return {} if self.compile_mode is None else {"mode": self.compile_mode}
+
+    # ----------------------------------------------------------------------------------
+    # The fitted model
+    # ----------------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_predictor", None)  # holds the PyMC model; rebuilt after unpickling
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._predictor = None
+
+    def _fitted_predictor(self):
+        check_is_fitted(self, "idata_")
+        if getattr(self, "_predictor", None) is None:
+            with pm.Model():
+                self._predictor = self._build(
+                    self._frame(np.zeros((1, self.n_features_in_))),
+                    None,
+                    classes=self.classes_,
+                    batch_size=None,
+                    random_seed=None,
+                )
+        return self._predictor
+
+    @property
+    def model_(self) -> pm.Model:
+        """The PyMC model: the fitted one, or after unpickling one rebuilt without data."""
+        return self._fitted_predictor().model
+
+    @property
+    def posterior_(self) -> xr.Dataset:
+        """The posterior draws (the ``posterior`` group of :attr:`idata_`)."""
+        check_is_fitted(self, "idata_")
+        return self.idata_["posterior"].to_dataset()
+
+    # ----------------------------------------------------------------------------------
+    # Prediction
+    # ----------------------------------------------------------------------------------
+
+    def _validated(self, X: ArrayLike) -> np.ndarray:
+        check_is_fitted(self, "idata_")
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def _chunks(self, X: np.ndarray):
+        n_draws = self.posterior_.sizes["chain"] * self.posterior_.sizes["draw"]
+        rows = max(1, _CHUNK_ELEMENTS // (n_draws * len(self.classes_)))
+        predictor = self._fitted_predictor()
+        for start in range(0, len(X), rows):
+            yield predictor.predict_proba(self.idata_, X[start : start + rows])
+
+    def predict_proba_draws(self, X: ArrayLike) -> xr.DataArray:
+        """Class probabilities of rows ``X`` under each posterior draw.
+
+        Parameters
+        ----------
+        X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+
+        Returns
+        -------
+        xarray.DataArray
+            Dims ``(chain, draw, obs, classes)``, the classes labelled by
+            :attr:`classes_`.  Pass it to any function of :mod:`pymc_bnn.uncertainty`.
+        """
+        return xr.concat(list(self._chunks(self._validated(X))), dim="obs")
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Posterior mean class probabilities of rows ``X``.
+
+        Parameters
+        ----------
+        X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_samples, n_classes)
+            Columns in the order of :attr:`classes_`.
+        """
+        X = self._validated(X)
+        chunks = [p.mean(("chain", "draw")).values for p in self._chunks(X)]
+        return np.concatenate(chunks, axis=0)
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The class of largest posterior mean probability for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_samples,)
+            Labels from :attr:`classes_`.
+        """
+        best = self.predict_proba(X).argmax(axis=1)
+        return self.classes_[best]
+
+    def predict_uncertainty(self, X: ArrayLike) -> pd.DataFrame:
+        """The uncertainty measures of :mod:`pymc_bnn.uncertainty` for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per observation (the index of a DataFrame ``X`` is kept) and
+            the columns of :data:`pymc_bnn.uncertainty.MEASURES`: ``total``
+            (predictive entropy), ``aleatoric`` (expected entropy), ``epistemic``
+            (mutual information), all in nats, and ``confidence`` (one minus the
+            largest posterior mean probability).
+        """
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        chunks = list(self._chunks(self._validated(X)))
+        columns = {
+            m: np.concatenate([np.asarray(uncertainty_scores(p, m)) for p in chunks])
+            for m in MEASURES
+        }
+        return pd.DataFrame(columns, index=index)
+
+
+_COMMON_PARAMETERS = """
+    method : {"advi", "nuts"}, default "advi"
+        Mean-field ADVI (fast; the posterior is approximated by independent
+        Normals) or NUTS (exact up to Monte Carlo error, slower).
+    iterations : int, default 10000
+        ADVI optimisation steps.
+    learning_rate : float, default 0.01
+        Step size of ADVI's Adam optimiser.
+    draws : int, default 1000
+        Posterior draws: from the ADVI approximation, or per NUTS chain.
+    tune : int, default 1000
+        NUTS tuning steps per chain.
+    chains : int, default 2
+        NUTS chains.
+    n_jobs : int, default 1
+        Processes for the NUTS chains.
+    batch_size : int, optional
+        Fit ADVI on random minibatches of this many rows (for large data).
+    compile_mode : str, optional
+        PyTensor compilation mode of the fit, e.g. ``"FAST_COMPILE"``, which
+        compiles in well under a second but runs each step slower: worth it for
+        tiny data or many small fits (tests).  Default: PyTensor's (Numba).
+    random_state : int, numpy.random.RandomState or None, default None
+        Seed of the fit and the draws; an int makes fits reproducible.
+    progressbar : bool, default True
+        Show PyMC's progress bar while fitting."""
+
+
+def _document(cls: type) -> type:
+    cls.__doc__ = cls.__doc__.replace("    {common}", _COMMON_PARAMETERS.strip("\n"))
+    return cls
+
+
+@_document
+class BayesianSoftmaxClassifier(_BayesianClassifier):
+    """Bayesian softmax (multinomial logistic) regression, as a scikit-learn classifier.
+
+    The model is :func:`pymc_bnn.multinomial_glm`: ``y ~ Categorical(softmax(X @
+    coef + intercept))`` with Normal priors on standardized features.
+
+    Parameters
+    ----------
+    prior_scale : float, default 2.5
+        Prior standard deviation of the coefficients.
+    identification : {"zerosum", "reference", "none"}, default "zerosum"
+        How the softmax's redundant direction is removed (see
+        :func:`pymc_bnn.multinomial_glm`).
+    {common}
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        The class labels.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Column names, when fitted on a DataFrame.
+    idata_ : xarray.DataTree
+        The fitted posterior (``posterior`` group: ``y_coef``, ``y_intercept``).
+    posterior_ : xarray.Dataset
+        The ``posterior`` group of ``idata_``.
+    model_ : pymc.Model
+        The PyMC model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = (X - X.mean(0)) / X.std(0)
+    >>> clf = BayesianSoftmaxClassifier(iterations=2000, draws=200, random_state=0,
+    ...                                 progressbar=False).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> list(clf.predict_uncertainty(X[:2]).columns)
+    ['total', 'aleatoric', 'epistemic', 'confidence']
+    """
+
+    _builder_options = ("prior_scale", "identification")
+
+    def __init__(
+        self,
+        *,
+        prior_scale: float = 2.5,
+        identification: str = "zerosum",
+        method: Method = "advi",
+        iterations: int = 10_000,
+        learning_rate: float = 0.01,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 2,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        compile_mode: str | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        progressbar: bool = True,
+    ):
+        self.prior_scale = prior_scale
+        self.identification = identification
+        super().__init__(
+            method=method,
+            iterations=iterations,
+            learning_rate=learning_rate,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            n_jobs=n_jobs,
+            batch_size=batch_size,
+            compile_mode=compile_mode,
+            random_state=random_state,
+            progressbar=progressbar,
+        )
+
+    def _build(self, X, y, *, classes, batch_size, random_seed):
+        return multinomial_glm(
+            _NAME,
+            X,
+            y,
+            classes=classes,
+            batch_size=batch_size,
+            random_seed=random_seed,
+            **self._options(),
+        )
+
+
+@_document
+class BayesianMLPClassifier(_BayesianClassifier):
+    """Bayesian neural network (multilayer perceptron), as a scikit-learn classifier.
+
+    The model is ``pymc_bnn.bnn_classifier``: fully connected hidden layers with
+    Normal priors on the weights and a softmax output.
+
+    Parameters
+    ----------
+    hidden : tuple of int, default (20, 20)
+        Widths of the hidden layers.
+    activation : str, default "tanh"
+        Activation of the hidden layers.
+    {common}
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        The class labels.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Column names, when fitted on a DataFrame.
+    idata_ : xarray.DataTree
+        The fitted posterior.
+    posterior_ : xarray.Dataset
+        The ``posterior`` group of ``idata_``.
+    model_ : pymc.Model
+        The PyMC model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = (X - X.mean(0)) / X.std(0)
+    >>> clf = BayesianMLPClassifier(hidden=(5,), iterations=2000, draws=200,
+    ...                             random_state=0, progressbar=False)
+    >>> clf.fit(X, y).score(X, y) > 0.9  # doctest: +SKIP
+    True
+    """
+
+    _builder_options = ("hidden", "activation")
+
+    def __init__(
+        self,
+        *,
+        hidden: tuple[int, ...] = (20, 20),
+        activation: str = "tanh",
+        method: Method = "advi",
+        iterations: int = 10_000,
+        learning_rate: float = 0.01,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 2,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        compile_mode: str | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        progressbar: bool = True,
+    ):
+        self.hidden = hidden
+        self.activation = activation
+        super().__init__(
+            method=method,
+            iterations=iterations,
+            learning_rate=learning_rate,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            n_jobs=n_jobs,
+            batch_size=batch_size,
+            compile_mode=compile_mode,
+            random_state=random_state,
+            progressbar=progressbar,
+        )
+
+    def _build(self, X, y, *, classes, batch_size, random_seed):
+        from pymc_bnn.bnn import bnn_classifier
+
+        return bnn_classifier(
+            _NAME,
+            X,
+            y,
+            classes=classes,
+            batch_size=batch_size,
+            random_seed=random_seed,
+            hidden=tuple(self.hidden),
+            activation=self.activation,
+        )

@@ -1,0 +1,274 @@
+"""Run pymc_bnn's likelihood properties against the installed PyMC and report what fails.
+
+``pymc-bnn check-upstream`` (or ``python -m pymc_bnn.conformance``) checks
+every property of :mod:`pymc_bnn.properties` against ``pm.Categorical``,
+``pm.Multinomial`` and ``pm.DirichletMultinomial``, and against pymc_bnn's
+own distributions as a control.  For each failure it prints the minimal
+counterexample hypothesis shrank to, the actual and expected values, and a
+reproducer to paste into an upstream issue (see ``docs/upstream.md``).
+
+Exit status: 0 when every property holds, 1 when an upstream (PyMC) property
+fails, 2 when a control (pymc_bnn) property fails.
+
+Examples
+--------
+>>> from pymc_bnn.testing import PYMC_BNN
+>>> from pymc_bnn.properties import get
+>>> result = check_property(get("Categorical", "single_category"), PYMC_BNN)
+>>> result.status
+'holds'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass
+
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+
+from pymc_bnn.properties import DISTRIBUTIONS, Property, PropertyFailure, case_text, select
+from pymc_bnn.testing import PYMC, PYMC_BNN, Implementation
+
+__all__ = ["Result", "add_arguments", "check_property", "main", "run"]
+
+IMPLEMENTATIONS = {"pymc": PYMC, "pymc_bnn": PYMC_BNN}
+
+
+@dataclass
+class Result:
+    """The outcome of one property against one implementation."""
+
+    distribution: str
+    property: str
+    summary: str
+    implementation: str
+    status: str  # "holds" or "fails"
+    counterexample: str = ""
+    quantity: str = ""
+    actual: str = ""
+    expected: str = ""
+    reproducer: str = ""
+    seconds: float = 0.0
+
+
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        print_blob=False,
+    )
+
+
+def _describe_error(prop: Property, impl: Implementation, case, err: BaseException) -> Result:
+    result = Result(prop.distribution, prop.name, prop.summary, impl.name, "fails")
+    result.counterexample = case_text(case)
+    if isinstance(err, PropertyFailure):
+        result.quantity, result.actual = err.quantity, err.actual
+        result.expected, result.reproducer = err.expected, err.reproducer
+    else:  # an exception the property did not expect, e.g. a compile error
+        result.quantity = "exception"
+        result.actual = f"{type(err).__name__}: {err}".strip()
+        result.expected = "no exception"
+    return result
+
+
+def check_property(
+    prop: Property, impl: Implementation, examples: int = 100, random_seed: int = 0
+) -> Result:
+    """Check ``prop`` against ``impl``; on failure, shrink and describe the counterexample.
+
+    Table properties check every case in order and report the first failing one;
+    hypothesis properties draw up to ``examples`` cases with ``random_seed`` and
+    report the minimal failing case hypothesis shrinks to.
+    """
+    if prop.cases:
+        for case in prop.cases:
+            try:
+                prop.check(impl, case)
+            except Exception as err:
+                return _describe_error(prop, impl, case, err)
+        return Result(prop.distribution, prop.name, prop.summary, impl.name, "holds")
+
+    last: list = []
+
+    def run_property(case):
+        try:
+            prop.check(impl, case)
+        except Exception as err:
+            last[:] = [case, err]
+            raise
+
+    for case in reversed(prop.examples):
+        run_property = example(case=case)(run_property)
+    run_property = seed(random_seed)(_settings(examples)(given(case=prop.strategy)(run_property)))
+
+    try:
+        run_property()
+    except Exception as err:
+        if not last:  # the strategy itself failed
+            return _describe_error(prop, impl, None, err)
+        # hypothesis replays the shrunk example last, so `last` holds the minimal one.
+        return _describe_error(prop, impl, *last)
+    return Result(prop.distribution, prop.name, prop.summary, impl.name, "holds")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``check-upstream`` to ``parser`` (also used by ``pymc-bnn``)."""
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=100,
+        metavar="N",
+        help="hypothesis examples per property (default 100)",
+    )
+    parser.add_argument(
+        "--distribution",
+        action="append",
+        choices=DISTRIBUTIONS,
+        metavar="NAME",
+        help=f"check only this distribution (repeatable; one of {', '.join(DISTRIBUTIONS)})",
+    )
+    parser.add_argument(
+        "--property",
+        action="append",
+        metavar="NAME",
+        help="check only properties with this name, e.g. float32_mode (repeatable)",
+    )
+    parser.add_argument(
+        "--implementation",
+        choices=["all", *IMPLEMENTATIONS],
+        default="all",
+        help="check PyMC, pymc_bnn (the control), or both (default)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    return parser
+
+
+def _versions() -> dict:
+    import pymc
+    import pytensor
+
+    import pymc_bnn
+
+    return {
+        "pymc": pymc.__version__,
+        "pytensor": pytensor.__version__,
+        "pymc_bnn": pymc_bnn.__version__,
+    }
+
+
+def _exit_status(results: list[Result]) -> int:
+    if any(r.status == "fails" and r.implementation == "pymc_bnn" for r in results):
+        return 2
+    return 1 if any(r.status == "fails" for r in results) else 0
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _status_cell(status: str) -> str:
+    return "FAILS" if status == "fails" else status
+
+
+def _print_text(results: list[Result], header: str, out) -> None:
+    print(header, file=out)
+    impls = list(dict.fromkeys(r.implementation for r in results))
+    rows: dict[tuple, dict] = {}
+    for r in results:
+        rows.setdefault((r.distribution, r.property), {})[r.implementation] = r.status
+    width = max((len(p) for _, p in rows), default=10) + 2
+    current = None
+    for (dist, name), statuses in rows.items():
+        if dist != current:
+            print(f"\n{dist}".ljust(width + 3) + "".join(f"{i:<10}" for i in impls), file=out)
+            current = dist
+        cells = "".join(f"{_status_cell(statuses.get(i, '-')):<10}" for i in impls)
+        print("  " + name.ljust(width) + cells, file=out)
+    failures = [r for r in results if r.status == "fails"]
+    if failures:
+        print("\nFailures", file=out)
+    for r in failures:
+        print(f"\n[{r.implementation}] {r.distribution}.{r.property}: {r.summary}", file=out)
+        print(f"  counterexample: {r.counterexample}", file=out)
+        print(f"  {r.quantity}: got {r.actual}", file=out)
+        print(f"  {' ' * len(r.quantity)}  expected {r.expected}", file=out)
+        if r.reproducer:
+            print("  reproducer:", file=out)
+            print(_indent(r.reproducer, "    "), file=out)
+    print("", file=out)
+    for impl in impls:
+        mine = [r for r in results if r.implementation == impl]
+        bad = sum(r.status == "fails" for r in mine)
+        verdict = "all hold" if not bad else f"{bad} fail"
+        print(f"{impl}: {len(mine)} properties, {verdict}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the checks that ``args`` select, print the report and return the exit status."""
+    impls = (
+        list(IMPLEMENTATIONS.values())
+        if args.implementation == "all"
+        else [IMPLEMENTATIONS[args.implementation]]
+    )
+    props = [
+        p
+        for dist in args.distribution or DISTRIBUTIONS
+        for p in select(dist)
+        if not args.property
+        or any(p.name == q or p.name.startswith(q + "[") for q in args.property)
+    ]
+    start = time.perf_counter()
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for prop in props:
+            for impl in impls:
+                if prop.applies_to(impl):
+                    t0 = time.perf_counter()
+                    result = check_property(prop, impl, args.examples, args.seed)
+                    result.seconds = round(time.perf_counter() - t0, 2)
+                    results.append(result)
+    status = _exit_status(results)
+    versions = _versions()
+    if args.json:
+        payload = {
+            **versions,
+            "examples": args.examples,
+            "seed": args.seed,
+            "seconds": round(time.perf_counter() - start, 1),
+            "exit_status": status,
+            "results": [asdict(r) for r in results],
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        print()
+    else:
+        header = (
+            f"pymc_bnn check-upstream: PyMC {versions['pymc']}, PyTensor {versions['pytensor']}, "
+            f"{args.examples} examples per property, seed {args.seed} "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
+        _print_text(results, header, sys.stdout)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pymc_bnn.conformance [options]``; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pymc_bnn.conformance", description=__doc__.splitlines()[0]
+    )
+    return run(add_arguments(parser).parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

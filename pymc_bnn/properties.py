@@ -522,6 +522,63 @@ def _m_zero_prob(impl, case):
 
 
 @dataclass(frozen=True)
+class ExactCase:
+    """A value whose log-probability is known exactly."""
+
+    kind: str
+    n: Any
+    value: Any
+    theta: list
+    expected: float
+
+
+def _constant_logits(dist, impl, case: ExactCase):
+    call = ConstantCall(dist, "logit_p", case.n, np.asarray(case.theta), np.asarray(case.value))
+    _expect_logp(impl, call, _run_logp(impl, call), case.expected)
+
+
+_register(
+    "Multinomial",
+    "logit_p_constant_extreme",
+    "constant logits far apart (softmax underflows): logp stays exact",
+    lambda impl, case: _constant_logits("Multinomial", impl, case),
+    cases=[ExactCase("logit_p", 3, [2, 1], [0.0, -1000.0], -1000.0 + float(np.log(3)))],
+)
+
+
+@dataclass(frozen=True)
+class _KeywordCall:
+    """Code for ``<module>.Multinomial.dist(n, logit_p=...)`` with constant inputs."""
+
+    case: ExactCase
+
+    def code(self, impl):
+        c = self.case
+        ctor = f"{_module(impl)}.Multinomial.dist(n={c.n}, logit_p={c.theta})"
+        return [*_header(impl), f"logp = pm.logp({ctor}, {c.value}).eval()"]
+
+
+def _logit_keyword(impl, case: ExactCase):
+    cls = pm.Multinomial if impl.module == "pymc" else __import__(impl.module).Multinomial
+    call = _KeywordCall(case)
+    try:
+        logp = pm.logp(cls.dist(n=case.n, logit_p=case.theta), case.value).eval()
+    except Exception as err:
+        got = f"{type(err).__name__}: {err}"
+        raise _failure(impl, call, "logp", "logp", got, case.expected) from err
+    _expect_logp(impl, call, logp, case.expected)
+
+
+_register(
+    "Multinomial",
+    "accepts_logit_p",
+    "Multinomial.dist(n, logit_p=...) exists and is exact",
+    _logit_keyword,
+    cases=[ExactCase("logit_p", 5, [2, 3], [0.0, 1.0], -1.2637233445970688)],
+)
+
+
+@dataclass(frozen=True)
 class LargestNCase:
     """The largest ``n`` of an integer dtype (at most 1000), all trials in one category."""
 
@@ -667,17 +724,6 @@ _register(
     lambda impl, case: _invalid_symbolic("Multinomial", impl, case),
     cases=_M_SYMBOLIC_INVALID,
 )
-
-
-@dataclass(frozen=True)
-class ExactCase:
-    """A value whose log-probability is known exactly."""
-
-    kind: str
-    n: Any
-    value: Any
-    theta: list
-    expected: float
 
 
 def _exact(dist, impl, case: ExactCase):
@@ -1049,6 +1095,16 @@ _register(
     _c_logits,
     _label_cases(allow_neg_inf=False),
     examples=[LabelCase(1, np.array([0.0, -1000.0])), LabelCase(2, np.array([1e4, -1e4, 0.0]))],
+)
+_register(
+    "Categorical",
+    "logit_p_constant_extreme",
+    "constant logits far apart (softmax underflows): logp stays exact",
+    lambda impl, case: _constant_logits("Categorical", impl, case),
+    cases=[
+        ExactCase("logit_p", None, 1, [0.0, -1000.0], -1000.0),
+        ExactCase("logit_p", None, 2, [1e4, -1e4, 0.0], -1e4),
+    ],
 )
 _register(
     "Categorical",

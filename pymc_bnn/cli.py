@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--iterations", type=int, default=20_000, help="ADVI iterations")
     demo.add_argument("--no-progress", action="store_true", help="hide progress bars")
     demo.set_defaults(func=_demo)
+    from pymc_bnn import conformance
+
+    check = sub.add_parser(
+        "check-upstream", help="run the likelihood properties against PyMC and report failures"
+    )
+    conformance.add_arguments(check).set_defaults(func=conformance.run)
     return parser
 
 

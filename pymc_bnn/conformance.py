@@ -8,7 +8,7 @@ counterexample hypothesis shrank to, the actual and expected values, and a
 reproducer to paste into an upstream issue (see ``docs/upstream.md``).
 
 Exit status: 0 when every property holds, 1 when an upstream (PyMC) property
-fails, 2 when a control (pymc_bnn) property fails.
+fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing.
 
 Examples
 --------
@@ -27,15 +27,19 @@ import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
+if TYPE_CHECKING:  # hypothesis is a test dependency: imported when the checks run
+    from hypothesis import settings
 
-from pymc_bnn.properties import DISTRIBUTIONS, Property, PropertyFailure, case_text, select
-from pymc_bnn.testing import PYMC, PYMC_BNN, Implementation
+    from pymc_bnn.properties import Property
+    from pymc_bnn.testing import Implementation
 
 __all__ = ["Result", "add_arguments", "check_property", "main", "run"]
 
-IMPLEMENTATIONS = {"pymc": PYMC, "pymc_bnn": PYMC_BNN}
+#: The distributions checked, in report order (as in :data:`pymc_bnn.properties.DISTRIBUTIONS`).
+DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
+IMPLEMENTATIONS = ("pymc", "pymc_bnn")
 
 
 @dataclass
@@ -56,6 +60,8 @@ class Result:
 
 
 def _settings(examples: int) -> settings:
+    from hypothesis import HealthCheck, Phase, settings
+
     return settings(
         max_examples=examples,
         deadline=None,
@@ -69,6 +75,8 @@ def _settings(examples: int) -> settings:
 
 
 def _describe_error(prop: Property, impl: Implementation, case, err: BaseException) -> Result:
+    from pymc_bnn.properties import PropertyFailure, case_text
+
     result = Result(prop.distribution, prop.name, prop.summary, impl.name, "fails")
     result.counterexample = case_text(case)
     if isinstance(err, PropertyFailure):
@@ -90,6 +98,8 @@ def check_property(
     hypothesis properties draw up to ``examples`` cases with ``random_seed`` and
     report the minimal failing case hypothesis shrinks to.
     """
+    from hypothesis import example, given, seed
+
     if prop.cases:
         for case in prop.cases:
             try:
@@ -216,11 +226,15 @@ def _print_text(results: list[Result], header: str, out) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks that ``args`` select, print the report and return the exit status."""
-    impls = (
-        list(IMPLEMENTATIONS.values())
-        if args.implementation == "all"
-        else [IMPLEMENTATIONS[args.implementation]]
-    )
+    try:
+        from pymc_bnn.properties import select
+        from pymc_bnn.testing import PYMC, PYMC_BNN
+    except ImportError as err:
+        print(f"check-upstream needs the test extra (pip install 'pymc_bnn[test]'): {err}")
+        return 3
+    available = {"pymc": PYMC, "pymc_bnn": PYMC_BNN}
+    names = IMPLEMENTATIONS if args.implementation == "all" else [args.implementation]
+    impls = [available[name] for name in names]
     props = [
         p
         for dist in args.distribution or DISTRIBUTIONS

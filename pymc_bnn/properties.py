@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from pymc.logprob.utils import ParameterValueError
 from scipy import special, stats
 
+from pymc_bnn.conformance import DISTRIBUTIONS
 from pymc_bnn.testing import (
     INTEGER_DTYPES,
     Implementation,
@@ -75,7 +76,6 @@ __all__ = [
     "select",
 ]
 
-DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
 
 RTOL, ATOL = 1e-10, 1e-12
 GRAD_RTOL = 1e-9

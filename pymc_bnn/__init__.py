@@ -1,6 +1,8 @@
 """pymc_bnn: validated multiclass likelihoods and Bayesian classifiers for PyMC.
 
 Public API: the distributions :class:`Categorical` and :class:`Multinomial`, the
+model builders :func:`multinomial_glm`, :func:`bnn_layer` and :func:`bnn_classifier`,
+:func:`fit_advi` (ADVI with settings that suit them), the
 modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
 (matplotlib figures, imported on first use), and :mod:`pymc_bnn.testing`
 (hypothesis strategies and oracles).
@@ -9,16 +11,22 @@ modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
 import importlib
 
 from pymc_bnn import uncertainty
+from pymc_bnn.bnn import BNNClassifier, bnn_classifier, bnn_layer
 from pymc_bnn.categorical import Categorical
 from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
 from pymc_bnn.glm import MultinomialGLM, multinomial_glm
+from pymc_bnn.inference import fit_advi
 from pymc_bnn.multinomial import Multinomial
 
 __all__ = [
+    "BNNClassifier",
     "Categorical",
     "DirichletMultinomial",
     "Multinomial",
     "MultinomialGLM",
+    "bnn_classifier",
+    "bnn_layer",
+    "fit_advi",
     "multinomial_glm",
     "plots",
     "uncertainty",

@@ -224,9 +224,7 @@ def add_likelihood(name: str, logits: TensorVariable, inputs: ModelInputs) -> Te
     else:
         kwargs["dims"] = (obs, cls) if inputs.counts else (obs,)
     if inputs.counts:
-        return Multinomial(
-            name, n=inputs.n_fit, logit_p=logits, observed=inputs.y_fit, **kwargs
-        )
+        return Multinomial(name, n=inputs.n_fit, logit_p=logits, observed=inputs.y_fit, **kwargs)
     return Categorical(name, logit_p=logits, observed=inputs.y_fit, **kwargs)
 
 

@@ -1,0 +1,403 @@
+"""Bayesian neural networks for multiclass classification inside a ``pm.Model``.
+
+* :func:`bnn_layer` adds one dense layer whose weights and biases are random
+  variables and returns its output, so layers stack by passing one output to the
+  next layer;
+* :func:`bnn_classifier` stacks hidden layers on the features, adds a linear
+  output layer with one unit per class and the validated likelihood
+  (:class:`pymc_bnn.Categorical` or :class:`pymc_bnn.Multinomial` on the logits),
+  and returns a :class:`BNNClassifier` that predicts new rows.
+
+Parameterization.  Each weight is ``scale * z`` with ``z ~ Normal(0, 1)`` the free
+variable (non-centred): every free variable then has the same unit scale, which
+suits Adam's per-coordinate steps and, with a learned ``scale``, avoids the funnel
+of a centred hierarchical prior.  The weights themselves are Deterministics.
+
+Initial values.  A network whose hidden units start equal stays symmetric under
+gradient descent: with all-zero starting weights (PyMC's default initial point)
+every unit of a layer receives the same gradient.  :func:`bnn_layer` therefore
+gives ``z`` random initial values, ``Normal(0, init_scale)`` from ``random_seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import xarray as xr
+from numpy.typing import ArrayLike
+from pytensor.tensor.variable import TensorVariable
+
+from pymc_bnn.classifier import SoftmaxClassifier, add_inputs, add_likelihood, draws_of
+
+__all__ = ["ACTIVATIONS", "BNNClassifier", "bnn_classifier", "bnn_layer"]
+
+Activation = str | Callable[[TensorVariable], TensorVariable] | None
+
+ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "tanh": (pt.tanh, np.tanh),
+    "relu": (lambda a: pt.maximum(a, 0.0), lambda a: np.maximum(a, 0.0)),
+    "softplus": (pt.softplus, lambda a: np.logaddexp(a, 0.0)),
+    "linear": (lambda a: a, lambda a: a),
+}
+"""Named activations: ``name -> (pytensor function, numpy function)``."""
+
+
+@dataclass(frozen=True)
+class LayerVariables:
+    """The variables of one layer made by :func:`bnn_layer`.
+
+    Attributes
+    ----------
+    name : str
+    weights, bias : TensorVariable
+        Deterministics ``{name}_w`` (dims ``(inputs, units)``) and ``{name}_b``.
+    activation : str or callable
+    dims : tuple of str
+        Names of the input and unit dimensions.
+    """
+
+    name: str
+    weights: TensorVariable
+    bias: TensorVariable
+    activation: str | Callable
+    dims: tuple[str, str]
+
+
+def _activation(activation: Activation) -> tuple[str | Callable, Callable]:
+    """Normalized activation and its pytensor function; raise on an unknown name."""
+    if activation is None:
+        activation = "linear"
+    if callable(activation):
+        return activation, activation
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {sorted(ACTIVATIONS)}, None or a callable; "
+            f"got {activation!r}."
+        )
+    return activation, ACTIVATIONS[activation][0]
+
+
+def _apply_numpy(activation: str | Callable, a: np.ndarray) -> np.ndarray:
+    if isinstance(activation, str):
+        return ACTIVATIONS[activation][1](a)
+    x = pt.tensor("a", shape=(None,) * a.ndim, dtype=a.dtype)
+    return pytensor.function([x], activation(x), mode="FAST_COMPILE")(a)
+
+
+def _n_inputs(inputs: TensorVariable) -> int:
+    if inputs.ndim != 2:
+        raise ValueError(f"inputs must be 2-D (rows, features); got {inputs.ndim} dimension(s).")
+    static = inputs.type.shape[-1]
+    if static is not None:
+        return int(static)
+    return int(pytensor.function([], inputs.shape[-1], mode="FAST_COMPILE")())
+
+
+def _ensure_coord(model: pm.Model, dim: str, size: int) -> None:
+    if dim in model.coords:
+        if len(model.coords[dim]) != size:
+            raise ValueError(
+                f"dims: the model's coordinate {dim!r} has {len(model.coords[dim])} "
+                f"entries but the layer needs {size}."
+            )
+    else:
+        model.add_coord(dim, range(size))
+
+
+def _scale(name: str, prior_scale: float, hierarchical: bool) -> TensorVariable | float:
+    if hierarchical:
+        return pm.HalfNormal(name, sigma=prior_scale)
+    return prior_scale
+
+
+def bnn_layer(
+    name: str,
+    inputs: ArrayLike | TensorVariable,
+    n_units: int,
+    *,
+    activation: Activation = "tanh",
+    prior_scale: float | None = None,
+    bias_scale: float = 1.0,
+    hierarchical: bool = False,
+    init_scale: float = 1.0,
+    dims: tuple[str, str] | None = None,
+    random_seed: int | np.random.Generator | None = None,
+    return_variables: bool = False,
+) -> TensorVariable | tuple[TensorVariable, LayerVariables]:
+    r"""Add a Bayesian dense layer ``activation(inputs @ W + b)`` to the current model.
+
+    .. math::
+
+       W_{ij} = s\,z_{ij},\quad z_{ij} \sim \mathcal N(0, 1), \qquad
+       b_j = s_b\,u_j,\quad u_j \sim \mathcal N(0, 1)
+
+    with ``s`` the prior scale (fixed, or learned with a half-normal prior when
+    ``hierarchical``).
+
+    Parameters
+    ----------
+    name : str
+        Prefix of the layer's variables: free ``{name}_w_z`` and ``{name}_b_z``,
+        Deterministic weights ``{name}_w`` and biases ``{name}_b``, and
+        ``{name}_w_scale`` / ``{name}_b_scale`` when hierarchical.
+    inputs : array_like or TensorVariable, shape (rows, n_inputs)
+        The layer's input: a data container, a minibatch or a previous layer's
+        output.  The number of columns must be knowable (static, or evaluable from
+        shared data).
+    n_units : int
+        Number of output units (>= 1).
+    activation : {"tanh", "relu", "softplus", "linear"}, None or callable, default "tanh"
+        Applied to ``inputs @ W + b``; ``None`` and ``"linear"`` apply nothing; a
+        callable receives and returns a pytensor tensor.
+    prior_scale : float, optional
+        Standard deviation of the weights' prior (of the half-normal prior of the
+        learned scale when ``hierarchical``).  Default ``1.0``: on standardized
+        inputs, measured on forest cover to fit better than fan-in scalings such as
+        ``1 / sqrt(n_inputs)``, which the mean-field posterior shrinks towards a
+        near-constant network (see ``docs/bnn.md``).
+    bias_scale : float, default 1.0
+        Standard deviation of the biases' prior (or its half-normal scale).
+    hierarchical : bool, default False
+        Learn one weight scale and one bias scale per layer.
+    init_scale : float, default 1.0
+        Standard deviation of the random initial values of ``z`` (biases start at
+        zero).  Must be positive: random starting weights break the symmetry
+        between hidden units.
+    dims : tuple of str, optional
+        Names of the input and unit dimensions (default ``("{name}_inputs",
+        "{name}_units")``); coordinates are added when the model lacks them.
+    random_seed : int or numpy.random.Generator, optional
+        Seed of the initial values.
+    return_variables : bool, default False
+        Also return the layer's :class:`LayerVariables`.
+
+    Returns
+    -------
+    TensorVariable
+        The layer's output, shape ``(rows, n_units)``; with ``return_variables``, a
+        pair ``(output, LayerVariables)``.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not 2-D, ``n_units < 1``, the activation is unknown, or a
+        scale is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> X = np.random.default_rng(0).normal(size=(8, 3))
+    >>> with pm.Model() as model:
+    ...     h = bnn_layer("hidden", X, 5, random_seed=0)
+    ...     out = bnn_layer("out", h, 2, activation=None, random_seed=1)
+    >>> sorted(v.name for v in model.free_RVs)
+    ['hidden_b_z', 'hidden_w_z', 'out_b_z', 'out_w_z']
+    >>> model.named_vars_to_dims["hidden_w"]
+    ('hidden_inputs', 'hidden_units')
+    >>> out.eval().shape  # doctest: +SKIP
+    (8, 2)
+    """
+    if isinstance(n_units, bool) or not isinstance(n_units, int | np.integer) or n_units < 1:
+        raise ValueError(f"n_units must be a positive integer; got {n_units!r}.")
+    activation, act = _activation(activation)
+    prior_scale = 1.0 if prior_scale is None else prior_scale
+    for arg, value in (
+        ("prior_scale", prior_scale),
+        ("bias_scale", bias_scale),
+        ("init_scale", init_scale),
+    ):
+        if not (np.isscalar(value) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{arg} must be a positive number; got {value!r}.")
+    inputs = pt.as_tensor_variable(inputs)
+    n_in = _n_inputs(inputs)
+    dims = dims or (f"{name}_inputs", f"{name}_units")
+    model = pm.modelcontext(None)
+    _ensure_coord(model, dims[0], n_in)
+    _ensure_coord(model, dims[1], int(n_units))
+
+    rng = np.random.default_rng(random_seed)
+    w_z = pm.Normal(
+        f"{name}_w_z",
+        0.0,
+        1.0,
+        dims=dims,
+        initval=rng.normal(0.0, init_scale, size=(n_in, int(n_units))),
+    )
+    b_z = pm.Normal(f"{name}_b_z", 0.0, 1.0, dims=dims[1:])
+    w_scale = _scale(f"{name}_w_scale", prior_scale, hierarchical)
+    b_scale = _scale(f"{name}_b_scale", bias_scale, hierarchical)
+    weights = pm.Deterministic(f"{name}_w", w_scale * w_z, dims=dims)
+    bias = pm.Deterministic(f"{name}_b", b_scale * b_z, dims=dims[1:])
+    output = act(pt.dot(inputs, weights) + bias)
+    if return_variables:
+        return output, LayerVariables(name, weights, bias, activation, dims)
+    return output
+
+
+@dataclass
+class BNNClassifier(SoftmaxClassifier):
+    """A Bayesian neural network built by :func:`bnn_classifier`.
+
+    Prediction (:meth:`predict_proba`, :meth:`predict`, :meth:`set_X`,
+    :meth:`sample_posterior_predictive`) and the data views come from
+    :class:`pymc_bnn.classifier.SoftmaxClassifier`.
+
+    Attributes
+    ----------
+    layers : list of LayerVariables
+        The hidden layers, then the linear output layer.
+    """
+
+    layers: list[LayerVariables]
+
+    def _forward(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
+        a = X[None, None]
+        for layer in self.layers:
+            w = draws_of(post, layer.weights, *layer.dims)
+            b = draws_of(post, layer.bias, layer.dims[1])
+            a = _apply_numpy(layer.activation, a @ w + b[:, :, None, :])
+        return a
+
+
+def _check_hidden(hidden) -> tuple[int, ...]:
+    if isinstance(hidden, int | np.integer):
+        hidden = (hidden,)
+    hidden = tuple(hidden)
+    if not all(
+        isinstance(h, int | np.integer) and not isinstance(h, bool) and h >= 1 for h in hidden
+    ):
+        raise ValueError(f"hidden must be a sequence of positive integers; got {hidden!r}.")
+    return hidden
+
+
+def bnn_classifier(
+    name: str,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    hidden: Sequence[int] | int = (20, 20),
+    activation: Activation = "tanh",
+    classes: Sequence | int | None = None,
+    prior_scale: float | None = None,
+    bias_scale: float = 1.0,
+    hierarchical: bool = False,
+    init_scale: float = 1.0,
+    batch_size: int | None = None,
+    dims: tuple[str, str, str] = ("obs", "features", "classes"),
+    random_seed: int | None = None,
+) -> BNNClassifier:
+    """Add a Bayesian neural network classifier of ``y`` on ``X`` to the current model.
+
+    Hidden layers ``{name}_hidden1``, ``{name}_hidden2``, ... (:func:`bnn_layer`
+    with ``activation``), a linear output layer ``{name}_out`` with one unit per
+    class, and the likelihood ``{name}`` on its logits: :class:`pymc_bnn.Categorical`
+    for labels, :class:`pymc_bnn.Multinomial` for a count matrix.  Data containers
+    and prediction are those of :func:`pymc_bnn.multinomial_glm`.
+
+    Fit it with :func:`pymc_bnn.fit_advi` (mean-field ADVI with Adam and small
+    starting standard deviations); NUTS (``pm.sample``) works for small networks
+    but the posterior of a network is multimodal (unit permutations, sign flips),
+    so chains land in different modes and r_hat is no diagnostic of the weights.
+
+    Parameters
+    ----------
+    name : str
+        Name of the likelihood and prefix of every other variable.
+    X : array_like or pandas.DataFrame, shape (rows, features)
+        Numeric features without NaN or inf, preferably standardized.
+    y : array_like, optional
+        Class labels (1-D) or a count matrix (2-D), as in
+        :func:`pymc_bnn.multinomial_glm`.  Without ``y`` pass ``classes``.
+    hidden : sequence of int or int, default (20, 20)
+        Units per hidden layer; ``()`` gives a softmax regression (without the
+        GLM's identification).
+    activation : str, None or callable, default "tanh"
+        Activation of the hidden layers (see :func:`bnn_layer`).
+    classes : sequence or int, optional
+        The class labels in order (an int ``K`` means ``0..K-1``).
+    prior_scale, bias_scale, hierarchical, init_scale
+        Passed to every layer (see :func:`bnn_layer`).
+    batch_size : int, optional
+        Fit on random minibatches of this many rows (``pm.Minibatch``, with
+        ``total_size`` on the likelihood), for ADVI.
+    dims : tuple of str, default ("obs", "features", "classes")
+        Names of the observation, feature and class dimensions.
+    random_seed : int, optional
+        Seed of the initial weights and of the minibatch index generator.
+
+    Returns
+    -------
+    BNNClassifier
+
+    Raises
+    ------
+    ValueError
+        For invalid ``X``/``y`` (as :func:`pymc_bnn.multinomial_glm`), ``hidden``
+        holding anything but positive integers, an unknown activation, or a
+        non-positive scale.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 2))
+    >>> y = np.where(X[:, 0] > 0, "right", "left")
+    >>> with pm.Model() as model:
+    ...     net = bnn_classifier("y", X, y, hidden=(4,), random_seed=0)
+    >>> [layer.name for layer in net.layers]
+    ['y_hidden1', 'y_out']
+    >>> model.named_vars_to_dims["y_out_w"]
+    ('y_hidden1_units', 'classes')
+    """
+    hidden = _check_hidden(hidden)
+    _activation(activation)
+    model = pm.modelcontext(None)
+    inputs = add_inputs(
+        name, X, y, classes=classes, dims=dims, batch_size=batch_size, random_seed=random_seed
+    )
+    seeds = np.random.SeedSequence(random_seed).spawn(len(hidden) + 1)
+    options = {
+        "prior_scale": prior_scale,
+        "bias_scale": bias_scale,
+        "hierarchical": hierarchical,
+        "init_scale": init_scale,
+        "return_variables": True,
+    }
+    a, in_dim, layers = inputs.X_fit, dims[1], []
+    for i, units in enumerate(hidden, start=1):
+        layer_name = f"{name}_hidden{i}"
+        a, layer = bnn_layer(
+            layer_name,
+            a,
+            units,
+            activation=activation,
+            dims=(in_dim, f"{layer_name}_units"),
+            random_seed=np.random.default_rng(seeds[i - 1]),
+            **options,
+        )
+        layers.append(layer)
+        in_dim = layer.dims[1]
+    logits, out = bnn_layer(
+        f"{name}_out",
+        a,
+        inputs.encoder.n_classes,
+        activation=None,
+        dims=(in_dim, dims[2]),
+        random_seed=np.random.default_rng(seeds[-1]),
+        **options,
+    )
+    layers.append(out)
+    likelihood = add_likelihood(name, logits, inputs)
+    return BNNClassifier(
+        name=name,
+        model=model,
+        inputs=inputs,
+        logits=logits,
+        likelihood=likelihood,
+        layers=layers,
+    )

@@ -384,7 +384,7 @@ def select(distribution: str | None = None, name: str | None = None) -> list[Pro
 
     Examples
     --------
-    >>> [p.name for p in select("Categorical", "labels_off_support")]
+    >>> [p.name for p in select("Categorical", "labels_off_support_are_minus_inf")]
     ['labels_off_support_are_minus_inf[p]', 'labels_off_support_are_minus_inf[logit_p]']
     """
     return [
@@ -1400,3 +1400,29 @@ def by_distribution(names: Sequence[str] | None = None) -> dict[str, list[Proper
     """
     names = list(names or DISTRIBUTIONS)
     return {d: [p for p in PROPERTIES if p.distribution == d] for d in names}
+
+
+def hypothesis_properties(distribution: str) -> list[Property]:
+    """The properties of ``distribution`` that hypothesis draws cases for.
+
+    Examples
+    --------
+    >>> all(p.strategy is not None for p in hypothesis_properties("Multinomial"))
+    True
+    """
+    return [p for p in select(distribution) if p.strategy is not None]
+
+
+def fixed_cases(distribution: str) -> list[tuple[Property, Any, str]]:
+    """``(property, case, id)`` for every table case and explicit example of ``distribution``.
+
+    Examples
+    --------
+    >>> fixed_cases("Categorical")[0][2]
+    'non_integer_observed_data_rejected-0'
+    """
+    return [
+        (p, case, f"{p.name}-{i}")
+        for p in select(distribution)
+        for i, case in enumerate(p.cases or p.examples)
+    ]

@@ -1,0 +1,139 @@
+"""``python -m pymc_bnn.conformance`` (``pymc-bnn check-upstream``) run as a user runs it.
+
+One subprocess checks every property against PyMC and pymc_bnn on a small
+example budget (--json); the assertions below read its report.  Each
+disagreement listed in docs/distributions.md must be among the failures, the
+control (pymc_bnn) must hold throughout, and reproducers must show the wrong
+value when run on their own.
+"""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+RUN = [sys.executable, "-m", "pymc_bnn.conformance", "--examples", "10", "--seed", "0"]
+
+#: docs/distributions.md section -> upstream properties that must fail.
+DOCUMENTED = {
+    "1. Categorical logit_p underflows": [
+        "Categorical.logit_p_constant_extreme",
+        "Categorical.logit_p_exact_at_any_magnitude",
+    ],
+    "2. Multinomial has no logit_p": ["Multinomial.accepts_logit_p"],
+    "3. integer dtypes overflow or lose precision": [
+        "Multinomial.largest_n_of_each_dtype",
+        "Multinomial.logp_p_matches_scipy[int8]",
+        "Multinomial.logp_p_matches_scipy[int16]",
+        "Multinomial.constant_inputs_of_any_integer_kind",
+    ],
+    "4. non-integer values get a finite logp": [
+        "Categorical.labels_off_support_are_minus_inf[p]",
+        "Multinomial.values_off_support_are_minus_inf[p]",
+        "Categorical.non_integer_observed_data_rejected",
+    ],
+    "5. float32 p summing below 1": [
+        "Categorical.draws_float32_p_summing_below_one",
+        "Multinomial.draws_float32_p_summing_below_one",
+    ],
+    "6. constant p off the simplex is rescaled": [
+        "Multinomial.invalid_constant_parameters_rejected",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def report():
+    out = subprocess.run([*RUN, "--json"], capture_output=True, text=True, timeout=600)
+    payload = json.loads(out.stdout)
+    payload["returncode"] = out.returncode
+    return payload
+
+
+def _failures(report, implementation):
+    return {
+        f"{r['distribution']}.{r['property']}": r
+        for r in report["results"]
+        if r["implementation"] == implementation and r["status"] == "fails"
+    }
+
+
+def test_exit_status_is_one_when_upstream_fails(report):
+    assert report["returncode"] == report["exit_status"] == 1
+    assert report["pymc"] and report["examples"] == 10
+
+
+def test_control_holds_everywhere(report):
+    control = [r for r in report["results"] if r["implementation"] == "pymc_bnn"]
+    assert len(control) > 40
+    assert _failures(report, "pymc_bnn") == {}
+
+
+@pytest.mark.parametrize("section", DOCUMENTED)
+def test_every_documented_disagreement_is_reported(report, section):
+    failures = _failures(report, "pymc")
+    for prop in DOCUMENTED[section]:
+        assert prop in failures, f"{section}: {prop} not reported"
+        r = failures[prop]
+        assert r["counterexample"] and r["actual"] != r["expected"]
+        assert r["reproducer"].startswith("import numpy as np, pymc as pm")
+
+
+def test_dirichlet_multinomial_findings(report):
+    failures = _failures(report, "pymc")
+    for prop in (
+        "DirichletMultinomial.values_off_support_are_minus_inf",
+        "DirichletMultinomial.invalid_symbolic_parameters_rejected",
+        "DirichletMultinomial.draws_small_concentration",
+    ):
+        assert prop in failures
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        "Categorical.logit_p_constant_extreme",
+        "Multinomial.largest_n_of_each_dtype",
+        "Multinomial.values_off_support_are_minus_inf[p]",
+        "DirichletMultinomial.values_off_support_are_minus_inf",
+    ],
+)
+def test_reproducer_alone_shows_the_wrong_value(report, prop):
+    r = _failures(report, "pymc")[prop]
+    out = subprocess.run(
+        [sys.executable, "-c", r["reproducer"]], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    printed = out.stdout.strip().splitlines()[-1]
+    assert printed.startswith(r["quantity"])
+    shown = printed[len(r["quantity"]) :].strip()
+    assert np.isclose(float(shown), float(r["actual"]), equal_nan=True)
+    assert not np.isclose(float(shown), float(r["expected"]))
+
+
+def test_text_report_and_filters():
+    out = subprocess.run(
+        [*RUN, "--distribution", "Categorical", "--property", "logit_p_constant_extreme"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 1, out.stderr
+    assert re.search(r"logit_p_constant_extreme\s+FAILS\s+holds", out.stdout)
+    assert "got -inf" in out.stdout and "expected -1000.0" in out.stdout
+    assert "pm.Categorical.dist(logit_p=" in out.stdout
+    assert "pymc_bnn: 1 properties, all hold" in out.stdout
+
+
+def test_control_alone_exits_zero():
+    out = subprocess.run(
+        [*RUN, "--implementation", "pymc_bnn", "--distribution", "DirichletMultinomial"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "FAILS" not in out.stdout

@@ -35,6 +35,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn.glm import multinomial_glm
+from pymc_bnn.inference import fit_advi
 from pymc_bnn.uncertainty import MEASURES, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
@@ -109,14 +110,14 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"learning_rate must be positive; got {self.learning_rate!r}.")
 
     def _seeds(self) -> list[int | None]:
-        """Seeds of the minibatches, the fit and the posterior draws."""
+        """Seeds of the model (minibatches, initial values) and of the fit."""
         if self.random_state is None:
-            return [None, None, None]
+            return [None, None]
         if isinstance(self.random_state, numbers.Integral):
             entropy = int(self.random_state)
         else:
             entropy = int(check_random_state(self.random_state).randint(2**31 - 1))
-        return [int(s) for s in np.random.SeedSequence(entropy).generate_state(3)]
+        return [int(s) for s in np.random.SeedSequence(entropy).generate_state(2)]
 
     def _frame(self, X: np.ndarray) -> np.ndarray | pd.DataFrame:
         names = getattr(self, "feature_names_in_", None)
@@ -146,20 +147,19 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 f"got only one class, {classes.tolist()}."
             )
         batch_size = None if self.batch_size is None else min(self.batch_size, len(y))
-        batch_seed, fit_seed, draw_seed = self._seeds()
+        model_seed, fit_seed = self._seeds()
         with pytensor.config.change_flags(**self._mode()), pm.Model():
             predictor = self._build(
-                self._frame(X), y, classes=classes, batch_size=batch_size, random_seed=batch_seed
+                self._frame(X), y, classes=classes, batch_size=batch_size, random_seed=model_seed
             )
             if self.method == "advi":
-                approx = pm.fit(
+                idata, _ = fit_advi(
                     self.iterations,
-                    method="advi",
-                    obj_optimizer=pm.adam(learning_rate=self.learning_rate),
+                    learning_rate=self.learning_rate,
+                    draws=self.draws,
                     random_seed=fit_seed,
                     progressbar=self.progressbar,
                 )
-                idata = approx.sample(self.draws, random_seed=draw_seed)
             else:
                 idata = pm.sample(
                     draws=self.draws,
@@ -303,8 +303,9 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
 
 _COMMON_PARAMETERS = """
     method : {"advi", "nuts"}, default "advi"
-        Mean-field ADVI (fast; the posterior is approximated by independent
-        Normals) or NUTS (exact up to Monte Carlo error, slower).
+        Mean-field ADVI with :func:`pymc_bnn.fit_advi` (fast; the posterior is
+        approximated by independent Normals) or NUTS (exact up to Monte Carlo
+        error, slower).
     iterations : int, default 10000
         ADVI optimisation steps.
     learning_rate : float, default 0.01

@@ -5,8 +5,9 @@ PYTHON ?= python
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "pymc_bnn needs Python >= 3.12; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.12)")'
@@ -25,6 +26,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The site in site/: API pages from the docstrings, tutorials executed with fewer
+# iterations (PYMC_BNN_DOCS_FAST=1); --strict fails on any warning or broken link.
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" PYMC_BNN_DOCS_FAST=1 MPLBACKEND=Agg NO_MKDOCS_2_WARNING=1 \
+		$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/likelihood_kernels.py

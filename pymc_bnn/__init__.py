@@ -2,7 +2,8 @@
 
 Public API: the distributions :class:`Categorical` and :class:`Multinomial`, the
 model builders :func:`multinomial_glm`, :func:`bnn_layer` and :func:`bnn_classifier`,
-:func:`fit_advi` (ADVI with settings that suit them), the
+:func:`fit_advi` (ADVI with settings that suit them), the scikit-learn
+estimators :class:`BayesianSoftmaxClassifier` and :class:`BayesianMLPClassifier`, the
 modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
 (matplotlib figures, imported on first use), and :mod:`pymc_bnn.testing`
 (hypothesis strategies and oracles).
@@ -14,12 +15,15 @@ from pymc_bnn import uncertainty
 from pymc_bnn.bnn import BNNClassifier, bnn_classifier, bnn_layer
 from pymc_bnn.categorical import Categorical
 from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
+from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
 from pymc_bnn.glm import MultinomialGLM, multinomial_glm
 from pymc_bnn.inference import fit_advi
 from pymc_bnn.multinomial import Multinomial
 
 __all__ = [
     "BNNClassifier",
+    "BayesianMLPClassifier",
+    "BayesianSoftmaxClassifier",
     "Categorical",
     "DirichletMultinomial",
     "Multinomial",

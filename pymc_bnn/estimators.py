@@ -3,7 +3,7 @@
 * :class:`BayesianSoftmaxClassifier`: softmax regression, built with
   :func:`pymc_bnn.multinomial_glm`.
 * :class:`BayesianMLPClassifier`: a Bayesian neural network (multilayer
-  perceptron), built with ``pymc_bnn.bnn_classifier``.
+  perceptron), built with :func:`pymc_bnn.bnn_classifier`.
 
 Both follow the scikit-learn interface (``fit``, ``predict``, ``predict_proba``,
 ``score``, ``classes_``, ``get_params``/``set_params``, ``random_state``) and
@@ -34,6 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from pymc_bnn.bnn import bnn_classifier
 from pymc_bnn.glm import multinomial_glm
 from pymc_bnn.inference import fit_advi
 from pymc_bnn.uncertainty import MEASURES, uncertainty_scores
@@ -431,7 +432,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
 class BayesianMLPClassifier(_BayesianClassifier):
     """Bayesian neural network (multilayer perceptron), as a scikit-learn classifier.
 
-    The model is ``pymc_bnn.bnn_classifier``: fully connected hidden layers with
+    The model is :func:`pymc_bnn.bnn_classifier`: fully connected hidden layers with
     Normal priors on the weights and a softmax output.
 
     Parameters
@@ -503,8 +504,6 @@ class BayesianMLPClassifier(_BayesianClassifier):
         )
 
     def _build(self, X, y, *, classes, batch_size, random_seed):
-        from pymc_bnn.bnn import bnn_classifier
-
         return bnn_classifier(
             _NAME,
             X,

@@ -1,6 +1,5 @@
 """The scikit-learn estimators: scikit-learn's own checks, pickling, uncertainty, NUTS."""
 
-import importlib.util
 import pickle
 
 import numpy as np
@@ -11,11 +10,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pymc_bnn import uncertainty
 from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
-
-HAVE_BNN = importlib.util.find_spec("pymc_bnn.bnn") is not None
-needs_bnn = pytest.mark.xfail(
-    not HAVE_BNN, reason="pymc_bnn.bnn (bnn_classifier) has not landed yet", strict=False
-)
 
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
@@ -42,8 +36,6 @@ def test_sklearn_compatible(estimator, check):
     name = getattr(check, "func", check).__name__
     if name in SKIPPED:
         pytest.skip(SKIPPED[name])
-    if isinstance(estimator, BayesianMLPClassifier) and not HAVE_BNN:
-        pytest.xfail("pymc_bnn.bnn (bnn_classifier) has not landed yet")
     check(estimator)
 
 
@@ -144,7 +136,6 @@ def test_nuts_fit(iris):
     assert clf.score(X, y) > 0.9
 
 
-@needs_bnn
 def test_mlp_fits_and_pickles(iris):
     X, y = iris
     clf = BayesianMLPClassifier(hidden=(8,), **QUICK).fit(X, y)

@@ -1,116 +1,324 @@
-"""Softmax regression on the cover-type data: pymc_bnn.multinomial_glm vs scikit-learn.
+"""Softmax regression: pymc_bnn.multinomial_glm vs NumPyro vs scikit-learn, and NUTS efficiency.
 
-Split: stratified 80/20 (seed 0), quantitative columns standardized on the training part
-(:func:`pymc_bnn.datasets.covertype_split`).  Prints a markdown table of test accuracy,
-mean log predictive density (mean log of the posterior-mean probability of the true class)
-and expected calibration error (10 bins), for
+Two tables.
 
-* ``multinomial_glm`` fitted with NUTS (full data, zerosum identification),
-* ``multinomial_glm`` fitted with minibatch ADVI (``batch_size``),
-* ``sklearn.linear_model.LogisticRegression`` (L2, C=1, lbfgs).
+1. Cover type (split and scores as in :mod:`common`): ``multinomial_glm``
+   (zerosum identification, Normal(0, 2.5) coefficients, Normal(0, 5)
+   intercepts) fitted with :func:`pymc_bnn.fit_advi` on the full data and on
+   minibatches of 256 rows; the same model in NumPyro (the zero-sum directions
+   through the same orthonormal basis) with SVI, an ``AutoNormal`` guide, the
+   same step count and Adam(0.01); scikit-learn's ``LogisticRegression``.
+   With ``--nuts`` also NUTS (500 warm-up + 500 draws, one chain) for
+   ``multinomial_glm`` and NumPyro: minimum bulk ESS over parameters per second.
+2. Identification on a simulated problem (500 rows, 4 standard-normal features,
+   4 classes, coefficients ~ N(0, 1)): NUTS (2 chains x 500 + 500) for
+   ``"zerosum"``, ``"reference"`` and ``"none"``: minimum bulk ESS per second,
+   mean leapfrog steps per draw, divergences, maximum r_hat.  PyMC's seconds
+   are its sampling time (compilation excluded); NumPyro's include its jit.  For ``"none"`` the
+   ESS is over the centred (identified) coefficients, which is what the other two
+   sample directly.
 
-Usage: python benchmarks/glm_covertype.py [path/to/covtype-15k.csv]
+Run: ``.venv/bin/python benchmarks/glm_covertype.py [--steps 20000] [--nuts]``;
+writes ``benchmarks/results/glm_covertype.md``.
 """
 
+from __future__ import annotations
+
+import argparse
 import sys
 import time
-from pathlib import Path
 
+import arviz as az
 import numpy as np
 import pymc as pm
-from sklearn.linear_model import LogisticRegression
+import xarray as xr
+from common import RESULTS, Stopwatch, as_probs, codes, machine, scores, split, table
+from scipy.linalg import helmert
+from scipy.special import log_softmax, softmax
 
-from pymc_bnn.datasets import covertype_split
-from pymc_bnn.glm import multinomial_glm
-from pymc_bnn.uncertainty import expected_calibration_error, log_score
+from pymc_bnn import fit_advi, multinomial_glm
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "covtype-15k.csv"
-SEED = 0
-DRAWS = 300
-ADVI_STEPS = 20_000
+PRIOR_SCALE, INTERCEPT_SCALE = 2.5, 5.0
+BATCH = 256
 
 
-def scores(probs, y) -> dict:
-    mean = np.asarray(probs).reshape(-1, *np.shape(probs)[-2:]).mean(axis=0)
-    classes = np.asarray(probs.coords[probs.dims[-1]]) if hasattr(probs, "coords") else None
-    pred = classes[mean.argmax(-1)] if classes is not None else mean.argmax(-1)
+class StepClock:
+    """pm.fit callback: wall time of the first and the last step."""
+
+    def __init__(self):
+        self.first = self.last = None
+        self.steps = 0
+
+    def __call__(self, approx, losses, i):
+        now = time.perf_counter()
+        self.first = self.first or now
+        self.last, self.steps = now, self.steps + 1
+
+    def per_1000(self) -> float:
+        return (self.last - self.first) / max(self.steps - 1, 1) * 1000
+
+
+def min_bulk_ess(idata, var_names) -> float:
+    ess = az.ess(idata, var_names=var_names, method="bulk")
+    return float(min(ess[v].min() for v in ess.data_vars))
+
+
+# --------------------------------------------------------------------------------------
+# Cover type
+# --------------------------------------------------------------------------------------
+
+
+def fit_pymc(data, steps, batch_size):
+    clock = StepClock()
+    with pm.Model():
+        glm = multinomial_glm(
+            "cover", data.X_train, data.y_train, batch_size=batch_size, random_seed=0
+        )
+        start = time.perf_counter()
+        idata, approx = fit_advi(steps, random_seed=0, progressbar=False, callbacks=[clock])
+    assert np.isfinite(approx.hist).all()
+    probs = glm.predict_proba(idata, data.X_test)
+    label = "full batch" if batch_size is None else f"minibatch {batch_size}"
     return {
-        "accuracy": float(np.mean(pred == np.asarray(y))),
-        "mlpd": log_score(probs, y),
-        "ece": expected_calibration_error(probs, y),
+        **scores(probs, data.y_test),
+        "compile": clock.first - start,
+        "per_1000": clock.per_1000(),
+        "notes": f"ADVI, {label}, fit_advi defaults",
     }
 
 
-def fit_nuts(split):
-    with pm.Model():
-        glm = multinomial_glm("cover", split.X_train, split.y_train)
-        idata = pm.sample(500, tune=500, chains=2, cores=1, random_seed=SEED, progressbar=False)
-    post = idata.posterior
-    notes = (
-        f"2x500 draws, divergences {int(idata.sample_stats.diverging.sum())}, "
-        f"max r_hat {float(_max_rhat(idata)):.3f}"
-    )
-    return glm.predict_proba(idata, split.X_test), notes, post
+def _numpyro_model(n_features, k, batch_size):
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
 
+    basis = jnp.asarray(helmert(k, full=False))
 
-def _max_rhat(idata):
-    import arviz as az
-
-    summary = az.summary(idata, var_names=["cover_coef", "cover_intercept"], kind="diagnostics")
-    return summary["r_hat"].max()
-
-
-def fit_advi(split):
-    with pm.Model():
-        glm = multinomial_glm(
-            "cover", split.X_train, split.y_train, batch_size=500, random_seed=SEED
+    def model(X, y):
+        raw = numpyro.sample(
+            "coef_raw", dist.Normal(0, PRIOR_SCALE).expand([n_features, k - 1]).to_event(2)
         )
-        approx = pm.fit(
-            ADVI_STEPS,
-            method="advi",
-            random_seed=SEED,
+        raw_b = numpyro.sample(
+            "intercept_raw", dist.Normal(0, INTERCEPT_SCALE).expand([k - 1]).to_event(1)
+        )
+        numpyro.deterministic("coef", raw @ basis)
+        with numpyro.plate("obs", X.shape[0], subsample_size=batch_size) as idx:
+            logits = X[idx] @ (raw @ basis) + raw_b @ basis
+            numpyro.sample("y", dist.Categorical(logits=logits), obs=y[idx])
+
+    return model, np.asarray(basis)
+
+
+def fit_numpyro_svi(data, steps, batch_size):
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer import SVI, Trace_ELBO
+    from numpyro.infer.autoguide import AutoNormal
+    from numpyro.optim import Adam
+
+    classes, y_train, _ = codes(data)
+    X, y = jnp.asarray(data.X_train.to_numpy()), jnp.asarray(y_train)
+    model, basis = _numpyro_model(X.shape[1], len(classes), batch_size)
+    guide = AutoNormal(model)
+    svi = SVI(model, guide, Adam(0.01), Trace_ELBO())
+    key = jax.random.PRNGKey(0)
+    with Stopwatch() as short:
+        jax.block_until_ready(svi.run(key, 1000, X, y, progress_bar=False).params)
+    with Stopwatch() as full:
+        result = svi.run(key, steps, X, y, progress_bar=False)
+        jax.block_until_ready(result.params)
+    per_1000 = (full.seconds - short.seconds) / (steps - 1000) * 1000
+    post = guide.sample_posterior(jax.random.PRNGKey(1), result.params, sample_shape=(1000,))
+    coef = np.asarray(post["coef_raw"]) @ basis
+    intercept = np.asarray(post["intercept_raw"]) @ basis
+    logits = np.einsum("nf,sfk->snk", data.X_test.to_numpy(), coef) + intercept[:, None]
+    label = "full batch" if batch_size is None else f"minibatch {batch_size}"
+    return {
+        **scores(as_probs(softmax(logits, -1), classes), data.y_test),
+        "compile": max(short.seconds - per_1000, 0.0),
+        "per_1000": per_1000,
+        "notes": f"SVI, {label}, AutoNormal, Adam(0.01)",
+    }
+
+
+def fit_sklearn(data, steps, batch_size):
+    from sklearn.linear_model import LogisticRegression
+
+    with Stopwatch() as clock:
+        clf = LogisticRegression(C=1.0, max_iter=5000).fit(data.X_train, data.y_train)
+    return {
+        **scores(as_probs(clf.predict_proba(data.X_test), clf.classes_), data.y_test),
+        "compile": 0.0,
+        "per_1000": float("nan"),
+        "notes": f"point estimate, L2 C=1, lbfgs, fit in {clock.seconds:.1f} s",
+    }
+
+
+def nuts_pymc(data):
+    with pm.Model():
+        multinomial_glm("cover", data.X_train, data.y_train)
+        idata = pm.sample(
+            500,
+            tune=500,
+            chains=1,
+            random_seed=0,
             progressbar=False,
-            obj_optimizer=pm.adam(learning_rate=0.01),
+            compute_convergence_checks=False,
         )
-        idata = approx.sample(1000, random_seed=SEED)
-    notes = f"batch 500, {ADVI_STEPS} Adam steps (lr 0.01), 1000 draws"
-    return glm.predict_proba(idata, split.X_test), notes
+    ess = min_bulk_ess(idata, ["cover_coef", "cover_intercept"])
+    return ess, idata.posterior.attrs["sampling_time"]
 
 
-def fit_sklearn(split):
-    clf = LogisticRegression(C=1.0, max_iter=5000).fit(split.X_train, split.y_train)
-    probs = clf.predict_proba(split.X_test)[None]
-    import xarray as xr
+def nuts_numpyro(data):
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer import MCMC, NUTS
 
-    da = xr.DataArray(probs, dims=("draw", "obs", "classes"), coords={"classes": clf.classes_})
-    return da, "L2, C=1, lbfgs"
-
-
-def main(path) -> None:
-    split = covertype_split(path, random_seed=SEED)
-    rows = []
-    for label, fit in [
-        ("sklearn LogisticRegression", fit_sklearn),
-        ("multinomial_glm, minibatch ADVI", fit_advi),
-        ("multinomial_glm, NUTS", fit_nuts),
-    ]:
-        start = time.perf_counter()
-        probs, notes = fit(split)
-        seconds = time.perf_counter() - start
-        rows.append((label, scores(probs, split.y_test), seconds, notes))
-        print(f"done: {label} in {seconds:.0f} s: {rows[-1][1]}", file=sys.stderr, flush=True)
-    n_train, n_test = len(split.X_train), len(split.X_test)
-    print(f"Cover type, {n_train} train / {n_test} test rows, 54 features, 7 classes.\n")
-    print(
-        "| model | test accuracy | mean log pred. density | ECE (10 bins) | fit time (s) | notes |"
+    classes, y_train, _ = codes(data)
+    X, y = jnp.asarray(data.X_train.to_numpy()), jnp.asarray(y_train)
+    model, _ = _numpyro_model(X.shape[1], len(classes), None)
+    mcmc = MCMC(NUTS(model), num_warmup=500, num_samples=500, num_chains=1, progress_bar=False)
+    with Stopwatch() as clock:
+        mcmc.run(jax.random.PRNGKey(0), X, y)
+    samples = {k: np.asarray(v)[None] for k, v in mcmc.get_samples().items()}
+    ds = xr.Dataset(
+        {
+            k: (("chain", "draw", *[f"{k}_{i}" for i in range(v.ndim - 2)]), v)
+            for k, v in samples.items()
+            if k != "coef"
+        }
     )
-    print("|---|---|---|---|---|---|")
-    for label, s, seconds, notes in rows:
-        print(
-            f"| {label} | {s['accuracy']:.4f} | {s['mlpd']:.4f} | {s['ece']:.4f} "
-            f"| {seconds:.0f} | {notes} |"
+    return min_bulk_ess(ds, None), clock.seconds
+
+
+# --------------------------------------------------------------------------------------
+# Identification on a simulated problem
+# --------------------------------------------------------------------------------------
+
+
+def simulate(n=500, f=4, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, f))
+    beta = rng.normal(size=(f, k))
+    p = np.exp(log_softmax(X @ beta, axis=-1))
+    y = (p.cumsum(-1) > rng.uniform(size=(n, 1))).argmax(-1)
+    return X, y
+
+
+def identification_row(identification, X, y):
+    with pm.Model():
+        glm = multinomial_glm("y", X, y, identification=identification)
+        if identification == "none":
+            pm.Deterministic("centred", glm.coef - glm.coef.mean(-1, keepdims=True))
+        idata = pm.sample(
+            500,
+            tune=500,
+            chains=2,
+            cores=1,
+            random_seed=0,
+            progressbar=False,
+            compute_convergence_checks=False,
         )
+    seconds = idata.posterior.attrs["sampling_time"]
+    names = ["centred"] if identification == "none" else ["y_coef", "y_intercept"]
+    if identification == "reference":
+        names = ["y_coef_raw", "y_intercept_raw"]
+    ess = min_bulk_ess(idata, names)
+    stats = idata.sample_stats
+    rhat = az.rhat(idata, var_names=names)
+    return [
+        identification,
+        ess / seconds,
+        ess,
+        seconds,
+        float(stats["n_steps"].mean()),
+        int(stats["diverging"].sum()),
+        float(max(rhat[v].max() for v in rhat.data_vars)),
+    ]
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20_000)
+    parser.add_argument("--nuts", action="store_true", help="also NUTS on cover type (slow)")
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args(argv)
+    data = split(args.csv) if args.csv else split()
+
+    rows = []
+    for label, fit, batch in [
+        ("multinomial_glm, ADVI full batch", fit_pymc, None),
+        ("multinomial_glm, ADVI minibatch", fit_pymc, BATCH),
+        ("NumPyro, SVI full batch", fit_numpyro_svi, None),
+        ("NumPyro, SVI minibatch", fit_numpyro_svi, BATCH),
+        ("sklearn LogisticRegression", fit_sklearn, None),
+    ]:
+        r = fit(data, args.steps, batch)
+        print(f"{label}: {r}", file=sys.stderr, flush=True)
+        rows.append(
+            [label, r["accuracy"], r["mlpd"], r["ece"], r["compile"], r["per_1000"], r["notes"]]
+        )
+    headers = [
+        "model",
+        "accuracy",
+        "mean log pred. density",
+        "ECE",
+        "compile (s)",
+        "s / 1000 it",
+        "notes",
+    ]
+    parts = [
+        f"## Softmax regression on cover type ({args.steps} steps)",
+        "",
+        f"{len(data.X_train)} training / {len(data.X_test)} test rows; {machine()}.",
+        "",
+        table(headers, rows),
+        "",
+    ]
+    if args.nuts:
+        nuts = []
+        for label, fn in [
+            ("multinomial_glm (pm.sample)", nuts_pymc),
+            ("NumPyro NUTS", nuts_numpyro),
+        ]:
+            ess, seconds = fn(data)
+            print(f"{label}: ess {ess:.0f} in {seconds:.0f} s", file=sys.stderr, flush=True)
+            nuts.append([label, ess / seconds, ess, seconds])
+        parts += [
+            "### NUTS on cover type (500 warm-up + 500 draws, one chain)",
+            "",
+            table(["sampler", "min bulk ESS / s", "min bulk ESS", "seconds"], nuts),
+            "",
+        ]
+    X, y = simulate()
+    ident = []
+    for identification in ("zerosum", "reference", "none"):
+        ident.append(identification_row(identification, X, y))
+        print(f"identification: {ident[-1]}", file=sys.stderr, flush=True)
+    parts += [
+        "### NUTS by identification (simulated: 500 rows, 4 features, 4 classes; "
+        "2 chains x (500 + 500))",
+        "",
+        table(
+            [
+                "identification",
+                "min bulk ESS / s",
+                "min bulk ESS",
+                "seconds",
+                "leapfrog steps / draw",
+                "divergences",
+                "max r_hat",
+            ],
+            ident,
+        ),
+        "",
+    ]
+    text = "\n".join(parts)
+    print(text)
+    return text
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CSV)
+    out = main()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "glm_covertype.md").write_text(out)

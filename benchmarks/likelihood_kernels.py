@@ -1,11 +1,13 @@
 """Likelihood kernels: pymc_bnn vs PyMC vs scipy on 100,000 rows with K = 7.
 
 Prints a markdown table of median wall times over repeats, with ratios to
-pymc_bnn measured in the same run, and an estimate of the memory-bandwidth
-floor (the time numpy needs to read the inputs once).  Writes the table to
-``benchmarks/results/likelihood_kernels.md``.
+pymc_bnn measured in the same run, for each PyTensor backend (Numba, the C VM,
+JAX), and the memory-bandwidth floor: the bytes of the inputs divided by the
+streaming bandwidth numpy reaches when summing a 512 MB array (which does not
+fit in any cache).  Writes the table to ``benchmarks/results/likelihood_kernels.md``.
 
-Run: ``.venv/bin/python benchmarks/likelihood_kernels.py [--rows 100000] [--repeats 30]``
+Run: ``.venv/bin/python benchmarks/likelihood_kernels.py [--rows 100000] [--repeats 30]
+[--backends numba,c,jax]``
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
+from pytensor.compile.mode import get_mode
 from scipy import special, stats
 
 import pymc_bnn as pb
@@ -39,13 +43,20 @@ def median_seconds(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def compiled(dist_fn, value, theta, *, grad: bool):
+def compiled(dist_fn, value, theta, *, grad: bool, backend: str):
     logp = pm.logp(dist_fn(theta), value).sum()
     outputs = [logp, pt.grad(logp, theta)] if grad else [logp]
-    return pytensor.function([value, theta], outputs)
+    mode = get_mode("cvm" if backend == "c" else backend)
+    return pytensor.function([value, theta], outputs, mode=mode)
 
 
-def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
+def streaming_bandwidth(repeats: int = 5) -> float:
+    """Bytes per second numpy reads when summing an array far larger than the caches."""
+    big = np.ones(64 * 2**20)  # 512 MB
+    return big.nbytes / median_seconds(big.sum, repeats)
+
+
+def run(rows: int, repeats: int, backends: list[str]) -> list[tuple[str, str, float]]:
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(rows, K))
     probs = special.softmax(logits, axis=-1)
@@ -54,19 +65,24 @@ def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
     onehot = np.eye(K, dtype="int64")[labels]
 
     theta = pt.dmatrix("theta")
+    bandwidth = streaming_bandwidth()
     results = []
 
     def measure(data_name, dists, value_var, value, scipy_name, scipy_fn):
         for name, (dist_fn, param) in dists.items():
             for grad in (False, True):
-                f = compiled(dist_fn, value_var, theta, grad=grad)
-                task = f"{name} logp{'+grad' if grad else ''}"
-                results.append(
-                    (data_name, task, median_seconds(lambda f=f, p=param: f(value, p), repeats))
-                )
+                for backend in backends:
+                    task = f"{name} logp{'+grad' if grad else ''} {backend}"
+                    try:
+                        f = compiled(dist_fn, value_var, theta, grad=grad, backend=backend)
+                        secs = median_seconds(lambda f=f, p=param: f(value, p), repeats)
+                    except Exception as err:  # a backend may lack an op's implementation
+                        print(f"{data_name} {task}: {type(err).__name__}", file=sys.stderr)
+                        secs = float("nan")
+                    results.append((data_name, task, secs))
         results.append((data_name, scipy_name, median_seconds(scipy_fn, repeats)))
-        floor = median_seconds(lambda: (logits.sum(), value.sum()), repeats)
-        results.append((data_name, "memory floor (read inputs once)", floor))
+        floor = (value.nbytes + logits.nbytes) / bandwidth
+        results.append((data_name, "memory floor (inputs / streaming bandwidth)", floor))
 
     measure(
         "labels",
@@ -101,45 +117,62 @@ def run(rows: int, repeats: int) -> list[tuple[str, str, float]]:
     return results
 
 
-def table(results, rows: int, repeats: int) -> str:
-    """Pair each pymc_bnn row with PyMC's same task and show PyMC's time as a ratio."""
+def table(results, rows: int, repeats: int, backends: list[str]) -> str:
+    """Pair each pymc_bnn row with PyMC's same task, per backend, with PyMC's time as a ratio."""
     times = {(data, name): secs for data, name, secs in results}
+    head = ["data", "parametrization", "task"]
+    head += [f"pymc_bnn {b} ms" for b in backends] + [f"pymc {b} ms" for b in backends]
+    head += ["fastest for pymc_bnn", f"pymc / pymc_bnn ({backends[0]})", "/ floor"]
     lines = [
         f"Likelihood kernels, {rows:,} rows, K = {K} (counts: n = {N_TRIALS}); "
-        f"median of {repeats} repeats; PyTensor linker {pytensor.config.linker}.",
+        f"median of {repeats} repeats.",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, pymc {pm.__version__}, pytensor {pytensor.__version__}.",
         "",
-        "| data | parametrization | task | pymc_bnn ms | pymc ms | pymc / pymc_bnn |",
-        "|---|---|---|---:|---:|---:|",
+        "| " + " | ".join(head) + " |",
+        "|---|---|---|" + "---:|" * (len(head) - 3),
     ]
-    for data, name, secs in results:
+    seen = set()
+    for data, name, _ in results:
         if not name.startswith("pymc_bnn"):
             continue
-        param, task = name.removeprefix("pymc_bnn ").split(" ")
-        other = times.get((data, f"pymc {param} {task}"))
-        shown = (f"{other * 1e3:.2f}", f"{other / secs:.2f}") if other else ("n/a", "")
-        lines.append(f"| {data} | {param} | {task} | {secs * 1e3:.2f} | {shown[0]} | {shown[1]} |")
-    lines += ["", "| data | reference | ms | / pymc_bnn logp (p) |", "|---|---|---:|---:|"]
+        param, task, _backend = name.removeprefix("pymc_bnn ").split(" ")
+        if (data, param, task) in seen:
+            continue
+        seen.add((data, param, task))
+        ours = [times[(data, f"pymc_bnn {param} {task} {b}")] for b in backends]
+        theirs = [times.get((data, f"pymc {param} {task} {b}")) for b in backends]
+        floor = times[(data, "memory floor (inputs / streaming bandwidth)")]
+        cells = [data, param, task, *(f"{t * 1e3:.2f}" for t in ours)]
+        cells += [f"{t * 1e3:.2f}" if t else "n/a" for t in theirs]
+        cells += [backends[int(np.nanargmin(ours))]]
+        cells += [
+            f"{theirs[0] / ours[0]:.2f}" if theirs[0] else "",
+            f"{np.nanmin(ours) / floor:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| data | reference | ms |", "|---|---|---:|"]
     for data, name, secs in results:
         if not name.startswith("pymc"):
-            base = times[(data, "pymc_bnn (p) logp")]
-            lines.append(f"| {data} | {name} | {secs * 1e3:.2f} | {secs / base:.2f} |")
+            lines.append(f"| {data} | {name} | {secs * 1e3:.2f} |")
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--backends", default="numba,c,jax")
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "likelihood_kernels.md"
     )
-    args = parser.parse_args()
-    text = table(run(args.rows, args.repeats), args.rows, args.repeats)
+    args = parser.parse_args(argv)
+    backends = args.backends.split(",")
+    text = table(run(args.rows, args.repeats, backends), args.rows, args.repeats, backends)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
+    return text
 
 
 if __name__ == "__main__":

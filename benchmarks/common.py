@@ -1,0 +1,106 @@
+"""What the cover-type benchmarks share: the split, the scores, timing and tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from pymc_bnn.datasets import CovertypeSplit, covertype_split
+from pymc_bnn.uncertainty import expected_calibration_error, log_score
+
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "covtype-15k.csv"
+RESULTS = Path(__file__).resolve().parent / "results"
+SEED = 0
+
+
+def split(path: str | os.PathLike = DEFAULT_CSV) -> CovertypeSplit:
+    """The benchmark split: stratified 80/20, seed 0, quantitative columns standardized."""
+    return covertype_split(path, random_seed=SEED)
+
+
+def codes(data: CovertypeSplit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class labels and the integer codes 0..K-1 of the training and test targets."""
+    classes = np.sort(data.y_train.unique())
+    return (
+        classes,
+        np.searchsorted(classes, data.y_train.to_numpy()),
+        np.searchsorted(classes, data.y_test.to_numpy()),
+    )
+
+
+def as_probs(draws: np.ndarray, classes) -> xr.DataArray:
+    """Per-draw class probabilities ``(draw, obs, classes)`` as a DataArray."""
+    draws = np.asarray(draws)
+    if draws.ndim == 2:
+        draws = draws[None]
+    return xr.DataArray(
+        draws.reshape(-1, *draws.shape[-2:]),
+        dims=("draw", "obs", "classes"),
+        coords={"classes": np.asarray(classes)},
+    )
+
+
+def scores(probs: xr.DataArray, y) -> dict[str, float]:
+    """Test accuracy, mean log predictive density and 10-bin expected calibration error."""
+    pooled = probs.stack(sample=[d for d in probs.dims if d in ("chain", "draw")])
+    mean = pooled.mean("sample")
+    classes = np.asarray(probs.coords[probs.dims[-1]])
+    y = np.asarray(y)
+    return {
+        "accuracy": float(np.mean(classes[mean.values.argmax(-1)] == y)),
+        "mlpd": float(log_score(probs, y)),
+        "ece": float(expected_calibration_error(probs, y)),
+    }
+
+
+class Stopwatch:
+    """Context manager measuring wall time in seconds (``.seconds``)."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def machine() -> str:
+    """One line describing this machine and the library versions."""
+    import jax
+    import numpyro
+    import pymc
+    import pytensor
+    import sklearn
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"pymc {pymc.__version__}, pytensor {pytensor.__version__}, "
+        f"numpyro {numpyro.__version__}, jax {jax.__version__}, "
+        f"scikit-learn {sklearn.__version__}"
+    )
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A markdown table; floats are printed with 3 significant decimals."""
+
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -37,8 +37,14 @@ docs: $(DOCS_STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PYMC_BNN_DOCS_FAST=1 MPLBACKEND=Agg NO_MKDOCS_2_WARNING=1 \
 		$(BIN)/mkdocs build --strict
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/likelihood_kernels.py
+# All benchmarks (about 30 minutes); NumPyro and JAX come with the 'bench' extra.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV)

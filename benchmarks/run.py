@@ -1,0 +1,58 @@
+"""Every benchmark in one run: prints the tables and writes ``results/benchmarks.md``.
+
+Sections: likelihood kernels, softmax regression and BNN on cover type (against
+NumPyro, plain PyMC and scikit-learn), and scaling of minibatch ADVI in the
+number of rows.  Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
+beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
+on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/run.py [--quick] [--nuts]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bnn_covertype
+import glm_covertype
+import likelihood_kernels
+import scaling
+from common import RESULTS, machine
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few steps, for a smoke run")
+    parser.add_argument("--nuts", action="store_true", help="add NUTS on cover type (slow)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    start = time.perf_counter()
+    sections = [
+        likelihood_kernels.main(["--repeats", "5" if quick else "30"]),
+        glm_covertype.main(["--steps", "2000" if quick else "20000"] + (["--nuts"] * args.nuts)),
+        bnn_covertype.main(
+            ["--steps", "2000" if quick else "30000", "--seeds", "1" if quick else "3"]
+        ),
+        scaling.main(["--steps", "500" if quick else "3000"]),
+    ]
+    minutes = (time.perf_counter() - start) / 60
+    text = "\n\n".join(
+        [
+            "# Benchmarks",
+            f"Machine: {machine()}. Whole run: {minutes:.0f} minutes"
+            + (" (--quick: reduced steps, not for quoting)." if quick else "."),
+            *sections,
+        ]
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / ("benchmarks-quick.md" if quick else "benchmarks.md")).write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -86,9 +86,9 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     in_support = and_integer_valued(pt.and_(pt.ge(value, 0), pt.lt(value, k)), value)
     index = pt.switch(in_support, value, 0).astype("int64")[..., None]
     if kind == "p":
-        picked = pt.log(pt.take_along_axis(param, index, axis=-1)[..., 0])
+        picked = pt.log(pt.take_along_axis(param, index, axis=-1).squeeze(-1))
     else:
-        picked = pt.take_along_axis(log_probs(kind, param), index, axis=-1)[..., 0]
+        picked = pt.take_along_axis(log_probs(kind, param), index, axis=-1).squeeze(-1)
     res = pt.switch(in_support, picked, -np.inf)
     return check_parameters(res, *parameter_conditions(kind, param), msg=parameter_message(kind))
 

@@ -65,3 +65,25 @@ def test_size_and_reproducibility():
     a = pm.draw(dist, random_seed=5)
     assert a.shape == (4, 2)
     np.testing.assert_array_equal(a, pm.draw(dist, random_seed=5))
+
+
+@pytest.mark.parametrize("kind", ["p", "logit_p"])
+def test_logp_and_gradient_compile_with_the_jax_backend(kind):
+    """Regression: indexing the picked label with ``[..., 0]`` made the gradient's
+    AdvancedIncSubtensor build a dynamic shape that JAX cannot trace (TypeError);
+    ``squeeze(-1)`` keeps it static.  Needs the 'bench' extra (JAX)."""
+    pytest.importorskip("jax")
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.compile.mode import get_mode
+
+    theta, value = pt.dmatrix("theta"), pt.lvector("value")
+    logp = pm.logp(pb.Categorical.dist(**{kind: theta}), value).sum()
+    outputs = [logp, pt.grad(logp, theta)]
+    logits = np.array([[0.0, 1.0, -2.0], [3.0, 0.5, 0.0]])
+    param = special.softmax(logits, axis=-1) if kind == "p" else logits
+    labels = np.array([2, 0])
+    jax_out = pytensor.function([value, theta], outputs, mode=get_mode("jax"))(labels, param)
+    default = pytensor.function([value, theta], outputs)(labels, param)
+    for got, want in zip(jax_out, default, strict=True):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=RTOL)

@@ -288,8 +288,8 @@ def _fit_one(estimator, X, y) -> float:
 def _fit(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     out = Path(args.out)
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        prepare_dir(out, args.force)  # fail before the long fit
+    if out.exists():
+        prepare_dir(out, args.force)  # refuse before the long fit, not after it
     X, y = split_target(read_table(args.data), args.target, args.data)
     X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.seed)
     scaling = Scaling.fit(X_train)
@@ -340,10 +340,9 @@ def _predict(args: argparse.Namespace) -> int:
     X = frame[features]
     check_columns(X, args.data)
     X = scaling(X.astype(np.float64))
-    probs = estimator.predict_proba(X)
-    table = pd.DataFrame(probs, columns=[f"p_{c}" for c in estimator.classes_])
-    table["predicted"] = estimator.classes_[probs.argmax(axis=1)]
-    table = table.join(estimator.predict_uncertainty(X).reset_index(drop=True))
+    table = estimator.predict_uncertainty(X, proba=True).reset_index(drop=True)
+    probs = table[[f"p_{c}" for c in estimator.classes_]].to_numpy()
+    table.insert(len(estimator.classes_), "predicted", estimator.classes_[probs.argmax(axis=1)])
     table.to_csv(out, index=False)
     print(f"Wrote {len(table)} rows ({', '.join(table.columns)}) to {out}")
     return 0

@@ -37,14 +37,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from pymc_bnn.bnn import bnn_classifier
 from pymc_bnn.glm import multinomial_glm
 from pymc_bnn.inference import fit_advi
-from pymc_bnn.uncertainty import MEASURES, uncertainty_scores
+from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
 
 _NAME = "y"
 """Name of the likelihood in every model the estimators build."""
 
-_CHUNK_ELEMENTS = 20_000_000
+_CHUNK_ELEMENTS = 2_000_000
 """Predictions are computed in chunks of rows holding at most this many probabilities."""
 
 Method = Literal["advi", "nuts"]
@@ -277,12 +277,16 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         best = self.predict_proba(X).argmax(axis=1)
         return self.classes_[best]
 
-    def predict_uncertainty(self, X: ArrayLike) -> pd.DataFrame:
+    def predict_uncertainty(self, X: ArrayLike, *, proba: bool = False) -> pd.DataFrame:
         """The uncertainty measures of :mod:`pymc_bnn.uncertainty` for each row of ``X``.
 
         Parameters
         ----------
         X : array_like or pandas.DataFrame, shape (n_samples, n_features)
+        proba : bool, default False
+            Also give the posterior mean class probabilities, as columns
+            ``p_<class>`` before the measures (one pass over the posterior
+            instead of two).
 
         Returns
         -------
@@ -294,12 +298,23 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             largest posterior mean probability).
         """
         index = X.index if isinstance(X, pd.DataFrame) else None
-        chunks = list(self._chunks(self._validated(X)))
-        columns = {
-            m: np.concatenate([np.asarray(uncertainty_scores(p, m)) for p in chunks])
-            for m in MEASURES
-        }
-        return pd.DataFrame(columns, index=index)
+        parts = []
+        for probs in self._chunks(self._validated(X)):
+            part = {}
+            if proba:
+                mean = probs.mean(("chain", "draw")).values
+                part = {f"p_{c}": mean[:, k] for k, c in enumerate(self.classes_)}
+            parts_of = entropy_decomposition(probs)
+            for measure in MEASURES:
+                values = getattr(parts_of, measure, None)
+                if values is None:
+                    values = uncertainty_scores(probs, measure)
+                part[measure] = np.asarray(values)
+            parts.append(pd.DataFrame(part))
+        table = pd.concat(parts, ignore_index=True)
+        if index is not None:
+            table.index = index
+        return table
 
 
 _COMMON_PARAMETERS = """

@@ -81,13 +81,18 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     np.testing.assert_allclose(table["epistemic"], ed.epistemic)
     np.testing.assert_allclose(table["total"], ed.total)
     np.testing.assert_allclose(softmax.predict_proba(X.iloc[:20]), draws.mean(("chain", "draw")))
+    both = softmax.predict_uncertainty(X.iloc[:20], proba=True)
+    assert list(both.columns) == [f"p_{c}" for c in softmax.classes_] + list(uncertainty.MEASURES)
+    np.testing.assert_allclose(both.iloc[:, :3], softmax.predict_proba(X.iloc[:20]))
+    np.testing.assert_allclose(both["confidence"], table["confidence"])
 
 
 def test_chunked_prediction_equals_whole(softmax, iris, monkeypatch):
     X, _ = iris
-    whole = softmax.predict_proba(X)
-    monkeypatch.setattr("pymc_bnn.estimators._CHUNK_ELEMENTS", 1000)
-    np.testing.assert_array_equal(softmax.predict_proba(X), whole)
+    whole = softmax.predict_proba(X), softmax.predict_uncertainty(X, proba=True)
+    monkeypatch.setattr("pymc_bnn.estimators._CHUNK_ELEMENTS", 1000)  # 3 rows a chunk
+    np.testing.assert_array_equal(softmax.predict_proba(X), whole[0])
+    pd.testing.assert_frame_equal(softmax.predict_uncertainty(X, proba=True), whole[1])
 
 
 def test_same_seed_same_fit_different_seed_different_fit(iris):

@@ -111,8 +111,6 @@ def _identified(
         if factory is not None:
             return pm.Deterministic(name, factory(f"{name}_raw", (*batch_shape, k)), dims=dims)
         return pm.Normal(name, 0.0, scale, dims=dims)
-    if identification == "zerosum" and factory is None:
-        return pm.ZeroSumNormal(name, sigma=scale, dims=dims, n_zerosum_axes=1)
     free_shape = (*batch_shape, k - 1)
     if factory is None:
         free = pm.Normal(f"{name}_raw", 0.0, scale, shape=free_shape)
@@ -178,11 +176,17 @@ def multinomial_glm(
         so the coefficients of ``K`` classes carry only ``K - 1`` identified
         directions per feature.
 
-        * ``"zerosum"``: coefficients and intercepts sum to zero over classes
-          (:class:`pymc.ZeroSumNormal`).  Symmetric in the classes, sampled in
-          ``K - 1`` unconstrained directions, so the posterior is proper and
-          well conditioned.  The default: it samples about as fast as
-          ``"reference"`` and treats no class specially.
+        * ``"zerosum"``: coefficients and intercepts sum to zero over classes.
+          The free parameters ``{name}_coef_raw`` (``K - 1`` columns, i.i.d.
+          Normal) are mapped to the zero-sum subspace by an orthonormal (Helmert)
+          basis, which gives exactly the prior of :class:`pymc.ZeroSumNormal`.
+          Symmetric in the classes, sampled in ``K - 1`` unconstrained
+          directions, so the posterior is proper and well conditioned.  The
+          default: it samples as fast as ``"reference"`` (benchmark:
+          ``benchmarks/results/glm_covertype.md``) and treats no class specially.
+          (``pm.ZeroSumNormal`` itself is not used: with its transform PyTensor
+          computes the gradient's ``X.T @ G`` twice, a quarter more time per
+          full-data gradient on forest cover.)
         * ``"reference"``: the first class's coefficients and intercept are fixed
           at zero and the others are log-odds against it.  Equally identified, but
           the prior is not symmetric in the classes (the reference class is a priori
@@ -192,11 +196,11 @@ def multinomial_glm(
           the common shift, so the posterior has a long ridge of width
           ``prior_scale`` along it, which costs NUTS longer trajectories and slows
           ADVI; the predictions and the centred contrasts are the same.  (On a
-          simulated 500 x 4 problem with 4 classes, NUTS took about 10 leapfrog
-          steps per draw for ``"zerosum"`` and ``"reference"`` and about 110 for
-          ``"none"``, giving 4-6 times fewer effective samples per second.)
+          simulated 500 x 4 problem with 4 classes, NUTS took about 9 leapfrog
+          steps per draw for ``"zerosum"``, 12 for ``"reference"`` and 90 for
+          ``"none"``, giving over 5 times fewer effective samples per second.)
     prior_scale : float or array_like, default 2.5
-        Standard deviation of the Normal (ZeroSumNormal) prior of the coefficients;
+        Standard deviation of the Normal prior of the (free) coefficients;
         2.5 is weakly informative on standardized features.  An array broadcasts
         against ``(features, 1)`` to give per-feature scales.
     intercept_scale : float, default 5.0
@@ -206,9 +210,9 @@ def multinomial_glm(
         parameters, replacing the Normal priors, e.g.
         ``lambda name, shape: pm.StudentT(name, nu=3, sigma=1, shape=shape)``.  They
         receive ``K - 1`` classes for ``"zerosum"`` (mapped to the zero-sum
-        subspace by an orthonormal basis, so an i.i.d. Normal gives exactly a
-        ZeroSumNormal) and ``"reference"``, and ``K`` for ``"none"``; the
-        identified ``{name}_coef`` / ``{name}_intercept`` are then Deterministics.
+        subspace by the orthonormal basis) and ``"reference"``, and ``K`` for
+        ``"none"``; the identified ``{name}_coef`` / ``{name}_intercept`` are
+        then Deterministics.
     batch_size : int, optional
         Fit on random minibatches of this many rows (``pm.Minibatch``), for ADVI on
         large data.  The likelihood gets ``total_size=rows`` so that its scaled
@@ -240,7 +244,7 @@ def multinomial_glm(
     >>> with pm.Model() as model:
     ...     glm = multinomial_glm("y", X, y)
     >>> sorted(model.named_vars)
-    ['y', 'y_X', 'y_coef', 'y_intercept', 'y_y']
+    ['y', 'y_X', 'y_coef', 'y_coef_raw', 'y_intercept', 'y_intercept_raw', 'y_y']
     >>> model.coords["classes"]
     ('a', 'b', 'c')
     """

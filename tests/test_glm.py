@@ -151,7 +151,15 @@ def test_names_dims_and_coords_from_pandas():
     y = pd.Categorical(["lo", "hi", "lo"], categories=["lo", "mid", "hi"])
     with pm.Model() as model:
         glm = multinomial_glm("y", X, y)
-    assert set(model.named_vars) == {"y", "y_X", "y_y", "y_coef", "y_intercept"}
+    assert set(model.named_vars) == {
+        "y",
+        "y_X",
+        "y_y",
+        "y_coef",
+        "y_intercept",
+        "y_coef_raw",
+        "y_intercept_raw",
+    }
     assert model.coords["features"] == ("u", "v")
     assert model.coords["classes"] == ("lo", "mid", "hi")
     assert model.named_vars_to_dims["y_coef"] == ("features", "classes")
@@ -176,7 +184,7 @@ def test_count_matrix_uses_multinomial_with_row_totals():
 @pytest.mark.parametrize(
     ("identification", "free"),
     [
-        ("zerosum", {"y_coef", "y_intercept"}),
+        ("zerosum", {"y_coef_raw", "y_intercept_raw"}),
         ("reference", {"y_coef_raw", "y_intercept_raw"}),
         ("none", {"y_coef", "y_intercept"}),
     ],
@@ -221,7 +229,7 @@ def test_prior_factory_in_zerosum_basis_matches_zerosumnormal():
     coef, intercept = pm.draw([glm.coef, glm.intercept], draws=4000, random_seed=SEED)
     np.testing.assert_allclose(coef.sum(-1), 0, atol=1e-10)
     np.testing.assert_allclose(np.cov(coef[:, 0].T), 0.25 * (np.eye(3) - 1 / 3), atol=0.02)
-    # The intercepts keep their default ZeroSumNormal prior.
+    # The intercepts keep their default prior: ZeroSumNormal(5) in distribution.
     assert intercept.std() == pytest.approx(5.0 * np.sqrt(2 / 3), rel=0.06)
 
 

@@ -55,32 +55,11 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
 
     _builder_options: tuple[str, ...] = ()
 
-    def __init__(
-        self,
-        *,
-        method: Method = "advi",
-        iterations: int = 10_000,
-        learning_rate: float = 0.01,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 2,
-        n_jobs: int | None = 1,
-        batch_size: int | None = None,
-        compile_mode: str | None = None,
-        random_state: int | np.random.RandomState | None = None,
-        progressbar: bool = True,
-    ):
-        self.method = method
-        self.iterations = iterations
-        self.learning_rate = learning_rate
-        self.draws = draws
-        self.tune = tune
-        self.chains = chains
-        self.n_jobs = n_jobs
-        self.batch_size = batch_size
-        self.compile_mode = compile_mode
-        self.random_state = random_state
-        self.progressbar = progressbar
+    def _set_params_from(self, params: dict[str, Any]) -> None:
+        """Store the arguments of a subclass's ``__init__`` unchanged (scikit-learn's rule)."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     # ----------------------------------------------------------------------------------
     # Model building (subclasses)
@@ -415,21 +394,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         random_state: int | np.random.RandomState | None = None,
         progressbar: bool = True,
     ):
-        self.prior_scale = prior_scale
-        self.identification = identification
-        super().__init__(
-            method=method,
-            iterations=iterations,
-            learning_rate=learning_rate,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            n_jobs=n_jobs,
-            batch_size=batch_size,
-            compile_mode=compile_mode,
-            random_state=random_state,
-            progressbar=progressbar,
-        )
+        self._set_params_from(locals())
 
     def _build(self, X, y, *, classes, batch_size, random_seed):
         return multinomial_glm(
@@ -502,21 +467,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         random_state: int | np.random.RandomState | None = None,
         progressbar: bool = True,
     ):
-        self.hidden = hidden
-        self.activation = activation
-        super().__init__(
-            method=method,
-            iterations=iterations,
-            learning_rate=learning_rate,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            n_jobs=n_jobs,
-            batch_size=batch_size,
-            compile_mode=compile_mode,
-            random_state=random_state,
-            progressbar=progressbar,
-        )
+        self._set_params_from(locals())
 
     def _build(self, X, y, *, classes, batch_size, random_seed):
         return bnn_classifier(

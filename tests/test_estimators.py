@@ -14,7 +14,7 @@ from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
 QUICK = dict(
-    iterations=200,
+    iterations=100,
     learning_rate=0.1,
     draws=100,
     random_state=0,

@@ -193,3 +193,20 @@ def test_demo_refuses_a_folder_it_did_not_write(tmp_path):
     out = run("demo", "--out", tmp_path)
     assert_one_line_error(out, "exists and is not empty", "--force")
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_output_folders_are_only_reused_when_empty_forced_or_our_own(tmp_path):
+    from pymc_bnn.cli import DEMO_MARKER, CLIError, prepare_dir
+
+    assert prepare_dir(tmp_path / "new", force=False).is_dir()
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("x")
+    with pytest.raises(CLIError, match="not empty"):
+        prepare_dir(tmp_path / "theirs", force=False, own=DEMO_MARKER)
+    assert prepare_dir(tmp_path / "theirs", force=True).is_dir()
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "ours" / DEMO_MARKER).write_text("{}")
+    assert prepare_dir(tmp_path / "ours", force=False, own=DEMO_MARKER).is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CLIError, match="not a folder"):
+        prepare_dir(tmp_path / "file", force=True)

@@ -164,7 +164,7 @@ def bnn_layer(
         learned scale when ``hierarchical``).  Default ``1.0``: on standardized
         inputs, measured on forest cover to fit better than fan-in scalings such as
         ``1 / sqrt(n_inputs)``, which the mean-field posterior shrinks towards a
-        near-constant network (see ``docs/bnn.md``).
+        near-constant network (see ``benchmarks/results/bnn_covertype.md``).
     bias_scale : float, default 1.0
         Standard deviation of the biases' prior (or its half-normal scale).
     hierarchical : bool, default False

@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-__all__ = ["FAST", "RESULTS", "benchmark_result", "show"]
+__all__ = ["FAST", "RESULTS", "SECTIONS", "benchmark_result", "show"]
 
 FAST = os.environ.get("PYMC_BNN_DOCS_FAST", "") not in ("", "0")
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
@@ -40,16 +40,36 @@ def _demote(text: str, levels: int) -> str:
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", text, flags=re.M)
 
 
+# The heading of each script's section in results/benchmarks.md (benchmarks/run.py).
+SECTIONS = {
+    "glm_covertype.md": "## Softmax regression on cover type",
+    "bnn_covertype.md": "## Bayesian neural network on cover type",
+    "scaling.md": "## Scaling",
+}
+
+
+def _section(text: str, heading: str) -> str | None:
+    """The part of ``text`` from the line starting with ``heading`` to the next ``## ``."""
+    match = re.search(rf"^{re.escape(heading)}.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    return match.group(0).strip() + "\n" if match else None
+
+
 def benchmark_result(name: str, *, demote: int = 2) -> str:
     """The Markdown of ``benchmarks/results/{name}`` as committed, headings demoted.
 
-    Read while the site is built, so the page always shows the latest results; a
-    missing file gives a note instead.
+    Read while the site is built, so the page always shows the latest results.
+    Without that file, the same section of ``results/benchmarks.md`` (written
+    by ``make bench``) is used; without either, a note says so.
     """
     path = RESULTS / name
-    if not path.exists():
-        return (
-            f"*`benchmarks/results/{name}` has not been produced yet; run the benchmark "
-            "script of the same name in `benchmarks/`.*"
-        )
-    return _demote(path.read_text(), demote)
+    if path.exists():
+        return _demote(path.read_text(), demote)
+    combined = RESULTS / "benchmarks.md"
+    if name in SECTIONS and combined.exists():
+        section = _section(combined.read_text(), SECTIONS[name])
+        if section:
+            return _demote(section, demote)
+    return (
+        f"*`benchmarks/results/{name}` has not been produced yet; run the benchmark "
+        "script of the same name in `benchmarks/`, or `make bench`.*"
+    )

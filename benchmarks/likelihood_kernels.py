@@ -75,7 +75,11 @@ def run(rows: int, repeats: int, backends: list[str]) -> list[tuple[str, str, fl
                     task = f"{name} logp{'+grad' if grad else ''} {backend}"
                     try:
                         f = compiled(dist_fn, value_var, theta, grad=grad, backend=backend)
-                        secs = median_seconds(lambda f=f, p=param: f(value, p), repeats)
+                        # np.asarray waits for JAX's asynchronous results (a copy
+                        # of the outputs for every backend alike).
+                        secs = median_seconds(
+                            lambda f=f, p=param: [np.asarray(o) for o in f(value, p)], repeats
+                        )
                     except Exception as err:  # a backend may lack an op's implementation
                         print(f"{data_name} {task}: {type(err).__name__}", file=sys.stderr)
                         secs = float("nan")

@@ -28,7 +28,12 @@ from common import RESULTS, machine
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few steps, for a smoke run")
-    parser.add_argument("--nuts", action="store_true", help="add NUTS on cover type (slow)")
+    parser.add_argument(
+        "--nuts",
+        action="store_true",
+        help="run NUTS on cover type too (adds 10-15 minutes); otherwise the last "
+        "results/glm_nuts.md is included",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     start = time.perf_counter()
@@ -40,6 +45,10 @@ def main(argv=None) -> None:
         ),
         scaling.main(["--steps", "500" if quick else "3000"]),
     ]
+    nuts = RESULTS / "glm_nuts.md"
+    if not args.nuts and nuts.exists():
+        sections.append(nuts.read_text())
+    sections.append((Path(__file__).parent / "analysis.md").read_text())
     minutes = (time.perf_counter() - start) / 60
     text = "\n\n".join(
         [

@@ -38,7 +38,7 @@ import time
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from common import RESULTS, Stopwatch, as_probs, codes, machine, scores, split, table
+from common import RESULTS, StepClock, Stopwatch, as_probs, codes, machine, scores, split, table
 from scipy.special import softmax
 
 from pymc_bnn import bnn_classifier, fit_advi, multinomial_glm
@@ -47,23 +47,6 @@ HIDDEN = (20, 20)
 BATCH = 256
 LEARNING_RATE = 0.01
 DRAWS = 500
-
-
-class StepClock:
-    """pm.fit callback: wall time of the first and the last step."""
-
-    def __init__(self):
-        self.first = self.last = None
-        self.steps = 0
-
-    def __call__(self, approx, losses, i):
-        now = time.perf_counter()
-        if self.first is None:
-            self.first = now
-        self.last, self.steps = now, self.steps + 1
-
-    def per_1000(self) -> float:
-        return (self.last - self.first) / max(self.steps - 1, 1) * 1000
 
 
 def _pymc_result(start, clock, probs, y_test, notes):

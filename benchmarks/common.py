@@ -58,6 +58,24 @@ def scores(probs: xr.DataArray, y) -> dict[str, float]:
     }
 
 
+class StepClock:
+    """pm.fit callback: wall time of the first and the last step (compilation excluded)."""
+
+    def __init__(self):
+        self.first = self.last = None
+        self.steps = 0
+
+    def __call__(self, approx, losses, i):
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        self.last, self.steps = now, self.steps + 1
+
+    def per_1000(self) -> float:
+        """Seconds per 1,000 steps between the first and the last step."""
+        return (self.last - self.first) / max(self.steps - 1, 1) * 1000
+
+
 class Stopwatch:
     """Context manager measuring wall time in seconds (``.seconds``)."""
 

@@ -32,7 +32,7 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
-from common import RESULTS, Stopwatch, as_probs, codes, machine, scores, split, table
+from common import RESULTS, StepClock, Stopwatch, as_probs, codes, machine, scores, split, table
 from scipy.linalg import helmert
 from scipy.special import log_softmax, softmax
 
@@ -41,22 +41,6 @@ from pymc_bnn.inference import blas_limits
 
 PRIOR_SCALE, INTERCEPT_SCALE = 2.5, 5.0
 BATCH = 256
-
-
-class StepClock:
-    """pm.fit callback: wall time of the first and the last step."""
-
-    def __init__(self):
-        self.first = self.last = None
-        self.steps = 0
-
-    def __call__(self, approx, losses, i):
-        now = time.perf_counter()
-        self.first = self.first or now
-        self.last, self.steps = now, self.steps + 1
-
-    def per_1000(self) -> float:
-        return (self.last - self.first) / max(self.steps - 1, 1) * 1000
 
 
 def min_bulk_ess(idata, var_names) -> float:

@@ -21,7 +21,7 @@ The default ``init_scale=0.3`` keeps the first pre-activations of standardized
 inputs mostly out of tanh's flat tails (with 54 inputs their standard deviation
 starts near 2 rather than 7); on forest cover it gave a better log predictive
 density than ``init_scale=1`` on each of three seeds (``docs/bnn`` tutorial,
-``benchmarks/results/bnn_covertype.md``).
+``benchmarks/results/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def bnn_layer(
         learned scale when ``hierarchical``).  Default ``1.0``: on standardized
         inputs, measured on forest cover to fit better than fan-in scalings such as
         ``1 / sqrt(n_inputs)``, which the mean-field posterior shrinks towards a
-        near-constant network (see ``benchmarks/results/bnn_covertype.md``).
+        near-constant network (see ``benchmarks/results/benchmarks.md``).
     bias_scale : float, default 1.0
         Standard deviation of the biases' prior (or its half-normal scale).
     hierarchical : bool, default False

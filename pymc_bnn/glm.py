@@ -183,7 +183,7 @@ def multinomial_glm(
           Symmetric in the classes, sampled in ``K - 1`` unconstrained
           directions, so the posterior is proper and well conditioned.  The
           default: it samples as fast as ``"reference"`` (benchmark:
-          ``benchmarks/results/glm_covertype.md``) and treats no class specially.
+          ``benchmarks/results/benchmarks.md``) and treats no class specially.
           (``pm.ZeroSumNormal`` itself is not used: with its transform PyTensor
           computes the gradient's ``X.T @ G`` twice, a quarter more time per
           full-data gradient on forest cover.)

@@ -1,7 +1,7 @@
 """ADVI with the settings that make Bayesian neural networks and GLMs fit reliably.
 
-:func:`fit_advi` is ``pm.fit`` with three choices made for the user, each of
-which matters for a neural network (measurements in ``benchmarks/results/bnn_covertype.md``,
+:func:`fit_advi` is ``pm.fit`` with four choices made for the user, each of
+which matters for a neural network (measurements in ``benchmarks/results/benchmarks.md``,
 explained in ``docs/tutorials/bnn-covertype.md``):
 
 * Adam with ``learning_rate=0.01`` instead of PyMC's default ``adagrad_window``

@@ -235,6 +235,14 @@ def multinomial_glm(
         if ``y`` has fewer than two classes, if a count matrix holds negative or
         non-integer entries, or if an option is invalid.
 
+    Notes
+    -----
+    Fit with :func:`pymc_bnn.fit_advi` (ADVI; add ``batch_size`` for large data)
+    or ``pm.sample`` (NUTS).  For NUTS on thousands of rows, sample inside
+    ``pymc_bnn.inference.blas_limits(1)``: the model's matrix products are thin,
+    and OpenBLAS's default threads made them up to ten times slower on a
+    2-core machine (``fit_advi`` does this itself).
+
     Examples
     --------
     >>> import numpy as np, pymc as pm

@@ -238,7 +238,8 @@ def bnn_layer(
     b_scale = _scale(f"{name}_b_scale", bias_scale, hierarchical)
     weights = pm.Deterministic(f"{name}_w", w_scale * w_z, dims=dims)
     bias = pm.Deterministic(f"{name}_b", b_scale * b_z, dims=dims[1:])
-    output = act(pt.dot(inputs, weights) + bias)
+    # A static width lets the next layer read its fan-in without evaluating a shape.
+    output = pt.specify_shape(act(pt.dot(inputs, weights) + bias), (None, int(n_units)))
     if return_variables:
         return output, LayerVariables(name, weights, bias, activation, dims)
     return output
@@ -373,7 +374,9 @@ def bnn_classifier(
         "init_scale": init_scale,
         "return_variables": True,
     }
-    a, in_dim, layers = inputs.X_fit, dims[1], []
+    # The width is known: state it, so bnn_layer need not evaluate the shape.
+    a = pt.specify_shape(inputs.X_fit, (None, len(inputs.features)))
+    in_dim, layers = dims[1], []
     for i, units in enumerate(hidden, start=1):
         layer_name = f"{name}_hidden{i}"
         a, layer = bnn_layer(

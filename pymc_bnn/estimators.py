@@ -65,9 +65,22 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
     # Model building (subclasses)
     # ----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _builder(name, X, y, **kwargs):
+        """The model builder (:func:`multinomial_glm` or :func:`bnn_classifier`)."""
+        raise NotImplementedError
+
     def _build(self, X, y, *, classes, batch_size, random_seed):
         """Add the model to the current ``pm.Model`` and return its predictor."""
-        raise NotImplementedError
+        return self._builder(
+            _NAME,
+            X,
+            y,
+            classes=classes,
+            batch_size=batch_size,
+            random_seed=random_seed,
+            **self._options(),
+        )
 
     def _options(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._builder_options}
@@ -375,6 +388,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     ['total', 'aleatoric', 'epistemic', 'confidence']
     """
 
+    _builder = staticmethod(multinomial_glm)
     _builder_options = ("prior_scale", "identification")
 
     def __init__(
@@ -395,17 +409,6 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         progressbar: bool = True,
     ):
         self._set_params_from(locals())
-
-    def _build(self, X, y, *, classes, batch_size, random_seed):
-        return multinomial_glm(
-            _NAME,
-            X,
-            y,
-            classes=classes,
-            batch_size=batch_size,
-            random_seed=random_seed,
-            **self._options(),
-        )
 
 
 @_document
@@ -448,6 +451,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
     True
     """
 
+    _builder = staticmethod(bnn_classifier)
     _builder_options = ("hidden", "activation")
 
     def __init__(
@@ -468,15 +472,3 @@ class BayesianMLPClassifier(_BayesianClassifier):
         progressbar: bool = True,
     ):
         self._set_params_from(locals())
-
-    def _build(self, X, y, *, classes, batch_size, random_seed):
-        return bnn_classifier(
-            _NAME,
-            X,
-            y,
-            classes=classes,
-            batch_size=batch_size,
-            random_seed=random_seed,
-            hidden=tuple(self.hidden),
-            activation=self.activation,
-        )

@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn.bnn import bnn_classifier
 from pymc_bnn.glm import multinomial_glm
-from pymc_bnn.inference import fit_advi
+from pymc_bnn.inference import blas_limits, fit_advi
 from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
@@ -154,15 +154,18 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                     progressbar=self.progressbar,
                 )
             else:
-                idata = pm.sample(
-                    draws=self.draws,
-                    tune=self.tune,
-                    chains=self.chains,
-                    cores=self.n_jobs or 1,
-                    random_seed=fit_seed,
-                    progressbar=self.progressbar,
-                    compute_convergence_checks=False,
-                )
+                # One BLAS thread, as fit_advi uses: the products of these models are
+                # thin and OpenBLAS's threads slow them down (pymc_bnn.inference).
+                with blas_limits(1):
+                    idata = pm.sample(
+                        draws=self.draws,
+                        tune=self.tune,
+                        chains=self.chains,
+                        cores=self.n_jobs or 1,
+                        random_seed=fit_seed,
+                        progressbar=self.progressbar,
+                        compute_convergence_checks=False,
+                    )
         self.classes_ = classes
         self.idata_ = idata
         self._predictor = predictor

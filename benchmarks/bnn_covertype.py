@@ -38,7 +38,19 @@ import time
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from common import RESULTS, StepClock, Stopwatch, as_probs, codes, machine, scores, split, table
+from common import (
+    RESULTS,
+    SCORE_HEADERS,
+    StepClock,
+    Stopwatch,
+    as_probs,
+    codes,
+    machine,
+    score_row,
+    scores,
+    split,
+    table,
+)
 from scipy.special import softmax
 
 from pymc_bnn import bnn_classifier, fit_advi, multinomial_glm
@@ -215,15 +227,7 @@ def median_row(label, results):
             f"{max(r['accuracy'] for r in results):.3f} over {len(results)} seeds"
         )
     )
-    return [
-        label,
-        med["accuracy"],
-        med["mlpd"],
-        med["ece"],
-        med["compile"],
-        med["per_1000"],
-        results[0]["notes"] + spread,
-    ]
+    return score_row(label, {**med, "notes": results[0]["notes"] + spread})
 
 
 def main(argv=None) -> str:
@@ -261,15 +265,6 @@ def main(argv=None) -> str:
             results.append(fit(data, args.steps, seed))
             print(f"{label}, seed {seed}: {results[-1]}", file=sys.stderr, flush=True)
         rows.append(median_row(label, results))
-    headers = [
-        "model",
-        "accuracy",
-        "mean log pred. density",
-        "ECE",
-        "compile (s)",
-        "s / 1000 it",
-        "notes",
-    ]
     text = "\n".join(
         [
             "## Bayesian neural network on cover type (2 x 20 tanh, minibatch 256, "
@@ -277,7 +272,7 @@ def main(argv=None) -> str:
             "",
             f"{len(data.X_train)} training / {len(data.X_test)} test rows; {machine()}.",
             "",
-            table(headers, rows),
+            table(SCORE_HEADERS, rows),
             "",
         ]
     )

@@ -111,6 +111,24 @@ def machine() -> str:
     )
 
 
+SCORE_HEADERS = [
+    "model",
+    "accuracy",
+    "mean log pred. density",
+    "ECE",
+    "compile (s)",
+    "s / 1000 it",
+    "notes",
+]
+"""Columns of the cover-type tables; rows come from :func:`score_row`."""
+
+
+def score_row(label: str, result: dict) -> list:
+    """A row of :data:`SCORE_HEADERS` from a fit's result dictionary."""
+    keys = ("accuracy", "mlpd", "ece", "compile", "per_1000", "notes")
+    return [label, *(result[k] for k in keys)]
+
+
 def table(headers: list[str], rows: list[list]) -> str:
     """A markdown table; floats are printed with 3 significant decimals."""
 

@@ -32,7 +32,19 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
-from common import RESULTS, StepClock, Stopwatch, as_probs, codes, machine, scores, split, table
+from common import (
+    RESULTS,
+    SCORE_HEADERS,
+    StepClock,
+    Stopwatch,
+    as_probs,
+    codes,
+    machine,
+    score_row,
+    scores,
+    split,
+    table,
+)
 from scipy.linalg import helmert
 from scipy.special import log_softmax, softmax
 
@@ -139,18 +151,24 @@ def fit_sklearn(data, steps, batch_size):
     }
 
 
+def sample_nuts(chains: int):
+    """pm.sample: 500 warm-up + 500 draws per chain, chains in turn, one BLAS thread."""
+    with blas_limits(1):
+        return pm.sample(
+            500,
+            tune=500,
+            chains=chains,
+            cores=1,
+            random_seed=0,
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
+
+
 def nuts_pymc(data):
     with pm.Model():
         multinomial_glm("cover", data.X_train, data.y_train)
-        with blas_limits(1):
-            idata = pm.sample(
-                500,
-                tune=500,
-                chains=1,
-                random_seed=0,
-                progressbar=False,
-                compute_convergence_checks=False,
-            )
+        idata = sample_nuts(chains=1)
     ess = min_bulk_ess(idata, ["cover_coef", "cover_intercept"])
     return ess, idata.posterior.attrs["sampling_time"]
 
@@ -196,16 +214,7 @@ def identification_row(identification, X, y):
         glm = multinomial_glm("y", X, y, identification=identification)
         if identification == "none":
             pm.Deterministic("centred", glm.coef - glm.coef.mean(-1, keepdims=True))
-        with blas_limits(1):
-            idata = pm.sample(
-                500,
-                tune=500,
-                chains=2,
-                cores=1,
-                random_seed=0,
-                progressbar=False,
-                compute_convergence_checks=False,
-            )
+        idata = sample_nuts(chains=2)
     seconds = idata.posterior.attrs["sampling_time"]
     names = ["centred"] if identification == "none" else ["y_coef", "y_intercept"]
     if identification == "reference":
@@ -242,24 +251,13 @@ def main(argv=None) -> str:
     ]:
         r = fit(data, args.steps, batch)
         print(f"{label}: {r}", file=sys.stderr, flush=True)
-        rows.append(
-            [label, r["accuracy"], r["mlpd"], r["ece"], r["compile"], r["per_1000"], r["notes"]]
-        )
-    headers = [
-        "model",
-        "accuracy",
-        "mean log pred. density",
-        "ECE",
-        "compile (s)",
-        "s / 1000 it",
-        "notes",
-    ]
+        rows.append(score_row(label, r))
     parts = [
         f"## Softmax regression on cover type ({args.steps} steps)",
         "",
         f"{len(data.X_train)} training / {len(data.X_test)} test rows; {machine()}.",
         "",
-        table(headers, rows),
+        table(SCORE_HEADERS, rows),
         "",
     ]
     if args.nuts:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import RESULTS, machine, table
+from common import RESULTS, StepClock, machine, table
 
 ROWS = (15_000, 150_000, 600_000)
 BACKENDS = ("numba", "c", "jax")
@@ -63,7 +63,7 @@ def child(rows: int, backend: str, steps: int) -> dict:
     from pymc_bnn import bnn_classifier, fit_advi
 
     X, y = synthetic(rows)
-    clock: list[float] = []
+    clock = StepClock()
     with pm.Model():
         bnn_classifier("y", X, y, hidden=(20, 20), batch_size=256, random_seed=0)
         start = time.perf_counter()
@@ -73,11 +73,11 @@ def child(rows: int, backend: str, steps: int) -> dict:
             random_seed=0,
             progressbar=False,
             backend=backend,
-            callbacks=[lambda *_: clock.append(time.perf_counter())],
+            callbacks=[clock],
         )
     return {
-        "compile": clock[0] - start,
-        "per_1000": (clock[-1] - clock[0]) / (len(clock) - 1) * 1000,
+        "compile": clock.first - start,
+        "per_1000": clock.per_1000(),
         "peak_mb": peak_rss_mb(),
         "data_mb": X.nbytes / 2**20,
         "finite": bool(np.isfinite(approx.hist).all()),

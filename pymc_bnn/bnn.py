@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike
 from pytensor.tensor.variable import TensorVariable
 
 from pymc_bnn.classifier import SoftmaxClassifier, add_inputs, add_likelihood, draws_of
+from pymc_bnn.data import check_positive_int
 
 __all__ = ["ACTIVATIONS", "BNNClassifier", "bnn_classifier", "bnn_layer"]
 
@@ -207,8 +208,7 @@ def bnn_layer(
     >>> out.eval().shape  # doctest: +SKIP
     (8, 2)
     """
-    if isinstance(n_units, bool) or not isinstance(n_units, int | np.integer) or n_units < 1:
-        raise ValueError(f"n_units must be a positive integer; got {n_units!r}.")
+    check_positive_int(n_units, "n_units")
     activation, act = _activation(activation)
     prior_scale = 1.0 if prior_scale is None else prior_scale
     for arg, value in (

@@ -31,6 +31,7 @@ from pymc_bnn.data import (
     LabelEncoder,
     check_counts,
     check_features,
+    check_positive_int,
     check_same_length,
     column_names,
 )
@@ -105,16 +106,6 @@ def _seed_minibatch(tensor: TensorVariable, random_seed) -> None:
             inp.set_value(np.random.default_rng(random_seed))
 
 
-def check_batch_size(batch_size) -> None:
-    """Raise a ``ValueError`` unless ``batch_size`` is ``None`` or a positive integer."""
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer)
-    ):
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-
-
 def add_inputs(
     name: str,
     X: ArrayLike,
@@ -157,7 +148,8 @@ def add_inputs(
     >>> inputs.y.get_value().tolist(), model.coords["classes"]
     ([0, 1, 0], ('a', 'b'))
     """
-    check_batch_size(batch_size)
+    if batch_size is not None:
+        check_positive_int(batch_size, "batch_size")
     model = pm.modelcontext(None)
     features = column_names(X)
     X_arr = check_features(X, "X")

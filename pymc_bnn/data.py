@@ -27,6 +27,7 @@ __all__ = [
     "LabelEncoder",
     "check_counts",
     "check_features",
+    "check_positive_int",
     "check_same_length",
     "column_names",
 ]
@@ -45,6 +46,23 @@ def column_names(X: ArrayLike) -> list[str] | None:
     if isinstance(X, pd.DataFrame):
         return [str(c) for c in X.columns]
     return None
+
+
+def check_positive_int(value, name: str) -> None:
+    """Raise a ``ValueError`` naming ``name`` unless ``value`` is an integer >= 1.
+
+    Booleans are refused although Python counts them as integers.
+
+    Examples
+    --------
+    >>> check_positive_int(3, "n_units")
+    >>> check_positive_int(0, "n_units")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_units must be a positive integer; got 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
 
 
 def _first_bad(mask: np.ndarray) -> tuple[int, ...]:

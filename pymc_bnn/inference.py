@@ -27,6 +27,8 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
+from pymc_bnn.data import check_positive_int
+
 __all__ = ["blas_limits", "fit_advi"]
 
 METHODS = ("advi", "fullrank_advi")
@@ -125,8 +127,7 @@ def fit_advi(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}.")
+    check_positive_int(n, "n")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive; got {learning_rate!r}.")
     if not 0 < decay <= 1:

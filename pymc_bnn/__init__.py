@@ -12,13 +12,11 @@ modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
 import importlib
 
 from pymc_bnn import uncertainty
-from pymc_bnn.bnn import BNNClassifier, bnn_classifier, bnn_layer
-from pymc_bnn.categorical import Categorical
-from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
-from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
-from pymc_bnn.glm import MultinomialGLM, multinomial_glm
-from pymc_bnn.inference import fit_advi
-from pymc_bnn.multinomial import Multinomial
+from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
+from pymc_bnn.models.bnn import BNNClassifier, bnn_classifier, bnn_layer
+from pymc_bnn.models.glm import MultinomialGLM, multinomial_glm
+from pymc_bnn.models.inference import fit_advi
+from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
 __all__ = [
     "BNNClassifier",

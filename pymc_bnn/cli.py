@@ -140,7 +140,7 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
 
 def make_estimator(kind: str, **params):
     """The estimator of a model kind (``"glm"`` or ``"bnn"``) with ``params``."""
-    from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
+    from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
     if kind == "bnn":
         return BayesianMLPClassifier(**params)
@@ -500,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--force", action="store_true", help="overwrite an existing --out")
     predict.set_defaults(func=_predict)
 
-    from pymc_bnn import conformance
+    from pymc_bnn.testing import conformance
 
     check = sub.add_parser(
         "check-upstream", help="run the likelihood properties against PyMC and report failures"

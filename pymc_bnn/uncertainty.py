@@ -18,7 +18,7 @@ coordinates.  Tables (reliability table, accuracy–rejection curve) are
 :class:`pandas.DataFrame` objects whatever the input.
 
 Probabilities are checked, never repaired: they must be finite, nonnegative
-and sum to one over the classes within :func:`pymc_bnn.simplex.simplex_atol`
+and sum to one over the classes within :func:`pymc_bnn.distributions.simplex.simplex_atol`
 of their dtype (about 1.5e-8 for float64, 3.5e-4 for float32).  All
 computations are in float64 and entropies are in nats, with ``0 log 0 = 0``.
 
@@ -45,7 +45,7 @@ from arviz_stats.base import array_stats
 from numpy.typing import ArrayLike
 from scipy.special import entr
 
-from pymc_bnn.simplex import simplex_atol
+from pymc_bnn.distributions.simplex import simplex_atol
 
 __all__ = [
     "MEASURES",

@@ -33,24 +33,24 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
-import xarray as xr
 from numpy.typing import ArrayLike
 from pytensor.tensor.variable import TensorVariable
 
-from pymc_bnn.classifier import SoftmaxClassifier, add_inputs, add_likelihood, draws_of
-from pymc_bnn.data import check_positive_int
+from pymc_bnn.models.base import SoftmaxModel
+from pymc_bnn.models.data import check_positive_int
+from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
 __all__ = ["ACTIVATIONS", "BNNClassifier", "bnn_classifier", "bnn_layer"]
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
-ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
-    "tanh": (pt.tanh, np.tanh),
-    "relu": (lambda a: pt.maximum(a, 0.0), lambda a: np.maximum(a, 0.0)),
-    "softplus": (pt.softplus, lambda a: np.logaddexp(a, 0.0)),
-    "linear": (lambda a: a, lambda a: a),
+ACTIVATIONS: dict[str, Callable[[TensorVariable], TensorVariable]] = {
+    "tanh": pt.tanh,
+    "relu": lambda a: pt.maximum(a, 0.0),
+    "softplus": pt.softplus,
+    "linear": lambda a: a,
 }
-"""Named activations: ``name -> (pytensor function, numpy function)``."""
+"""Named activations: ``name -> pytensor function``."""
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,7 @@ def _activation(activation: Activation) -> tuple[str | Callable, Callable]:
             f"activation must be one of {sorted(ACTIVATIONS)}, None or a callable; "
             f"got {activation!r}."
         )
-    return activation, ACTIVATIONS[activation][0]
-
-
-def _apply_numpy(activation: str | Callable, a: np.ndarray) -> np.ndarray:
-    if isinstance(activation, str):
-        return ACTIVATIONS[activation][1](a)
-    x = pt.tensor("a", shape=(None,) * a.ndim, dtype=a.dtype)
-    return pytensor.function([x], activation(x), mode="FAST_COMPILE")(a)
+    return activation, ACTIVATIONS[activation]
 
 
 def _n_inputs(inputs: TensorVariable) -> int:
@@ -246,12 +239,12 @@ def bnn_layer(
 
 
 @dataclass
-class BNNClassifier(SoftmaxClassifier):
+class BNNClassifier(SoftmaxModel):
     """A Bayesian neural network built by :func:`bnn_classifier`.
 
     Prediction (:meth:`predict_proba`, :meth:`predict`, :meth:`set_X`,
     :meth:`sample_posterior_predictive`) and the data views come from
-    :class:`pymc_bnn.classifier.SoftmaxClassifier`.
+    :class:`pymc_bnn.models.base.SoftmaxModel`.
 
     Attributes
     ----------
@@ -260,14 +253,6 @@ class BNNClassifier(SoftmaxClassifier):
     """
 
     layers: list[LayerVariables]
-
-    def _forward(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
-        a = X[None, None]
-        for layer in self.layers:
-            w = draws_of(post, layer.weights, *layer.dims)
-            b = draws_of(post, layer.bias, layer.dims[1])
-            a = _apply_numpy(layer.activation, a @ w + b[:, :, None, :])
-        return a
 
 
 def _check_hidden(hidden) -> tuple[int, ...]:

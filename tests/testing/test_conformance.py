@@ -1,4 +1,4 @@
-"""``python -m pymc_bnn.conformance`` (``pymc-bnn check-upstream``) run as a user runs it.
+"""``python -m pymc_bnn.testing.conformance`` (``pymc-bnn check-upstream``) run as a user runs it.
 
 One subprocess checks every property against PyMC and pymc_bnn on a small
 example budget (--json); the assertions below read its report.  Each
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-RUN = [sys.executable, "-m", "pymc_bnn.conformance", "--examples", "10", "--seed", "0"]
+RUN = [sys.executable, "-m", "pymc_bnn.testing.conformance", "--examples", "10", "--seed", "0"]
 
 #: docs/distributions.md section -> upstream properties that must fail.
 DOCUMENTED = {

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from pytensor.tensor.variable import TensorVariable
 from scipy import special, stats
 
-from pymc_bnn.categorical import Categorical
-from pymc_bnn.multinomial import Multinomial
+from pymc_bnn.distributions.categorical import Categorical
+from pymc_bnn.distributions.multinomial import Multinomial
 
 __all__ = [
     "PYMC",
@@ -327,7 +327,7 @@ class Implementation:
     unregistered variable (a ``.dist``).  ``module`` is the module whose
     classes (``Categorical``, ...) these are, as imported in a reproducer.
     :data:`PYMC_BNN` and :data:`PYMC` are the two the project checks; the
-    properties of :mod:`pymc_bnn.properties` are written once against this
+    properties of :mod:`pymc_bnn.testing.properties` are written once against this
     interface.
     """
 
@@ -347,7 +347,7 @@ def _pymc_multinomial(n, p=None, logit_p=None, **kwargs):
 
 def _pymc_bnn_dirichlet_multinomial(n, a, **kwargs):
     # Imported late: the module is optional while it is being written.
-    from pymc_bnn.dirichlet_multinomial import DirichletMultinomial
+    from pymc_bnn.distributions.dirichlet_multinomial import DirichletMultinomial
 
     return DirichletMultinomial.dist(n, a, **kwargs)
 

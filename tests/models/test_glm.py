@@ -1,4 +1,4 @@
-"""Tests of pymc_bnn.glm.multinomial_glm, pymc_bnn.data and pymc_bnn.datasets."""
+"""Tests of pymc_bnn.models.glm.multinomial_glm, pymc_bnn.models.data and pymc_bnn.datasets."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from scipy import stats
 from scipy.special import log_softmax
 
 import pymc_bnn as pb
-from pymc_bnn.data import LabelEncoder, check_counts, check_features
 from pymc_bnn.datasets import covertype_split
-from pymc_bnn.glm import multinomial_glm
+from pymc_bnn.models.data import LabelEncoder, check_counts, check_features
+from pymc_bnn.models.glm import multinomial_glm
 
 SEED = 20240611
 
@@ -165,7 +165,7 @@ def test_names_dims_and_coords_from_pandas():
     assert model.named_vars_to_dims["y_coef"] == ("features", "classes")
     assert model.named_vars_to_dims["y_intercept"] == ("classes",)
     assert model.named_vars_to_dims["y"] == ("obs",)
-    assert isinstance(glm.likelihood.owner.op, pb.categorical.CategoricalLogitsRV)
+    assert isinstance(glm.likelihood.owner.op, pb.distributions.categorical.CategoricalLogitsRV)
     np.testing.assert_array_equal(glm.y.get_value(), [0, 2, 0])
     assert glm.classes.tolist() == ["lo", "mid", "hi"]
 
@@ -176,7 +176,7 @@ def test_count_matrix_uses_multinomial_with_row_totals():
         glm = multinomial_glm("y", np.zeros((3, 1)), y)
     assert glm.counts
     assert model.coords["classes"] == ("a", "b")
-    assert isinstance(glm.likelihood.owner.op, pb.multinomial.MultinomialLogitsRV)
+    assert isinstance(glm.likelihood.owner.op, pb.distributions.multinomial.MultinomialLogitsRV)
     np.testing.assert_array_equal(glm.n.get_value(), [3, 5, 4])
     assert model.named_vars_to_dims["y"] == ("obs", "classes")
 
@@ -311,7 +311,7 @@ class Fit:
     beta: np.ndarray
     alpha: np.ndarray
     model: pm.Model
-    glm: pb.glm.MultinomialGLM
+    glm: pb.MultinomialGLM
     idata: object
 
 

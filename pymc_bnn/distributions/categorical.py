@@ -12,7 +12,7 @@ from pytensor.tensor.random.basic import gumbel
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorVariable
 
-from pymc_bnn.simplex import (
+from pymc_bnn.distributions.simplex import (
     Kind,
     and_integer_valued,
     as_probs_or_logits,

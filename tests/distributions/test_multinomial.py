@@ -1,6 +1,6 @@
 """pymc_bnn.Multinomial against scipy: the contract of issue 2, one property per point.
 
-The properties themselves live in :mod:`pymc_bnn.properties`, shared with
+The properties themselves live in :mod:`pymc_bnn.testing.properties`, shared with
 ``pymc-bnn check-upstream``, which runs them against PyMC; here each runs
 against pymc_bnn.  Tolerances (stated there): relative 1e-10 in float64 (the
 log-pmf is a sum of a few gammaln terms each exact to ~1e-15 relative; 1e-10
@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 import pymc_bnn as pb
-from pymc_bnn import properties
 from pymc_bnn.testing import (
     PYMC_BNN,
     multinomial_cases,
     multinomial_logpmf_oracle,
+    properties,
     scipy_multinomial_logpmf,
 )
 

@@ -12,13 +12,13 @@ from pytensor.tensor.random.basic import gamma, multinomial, uniform
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
-from pymc_bnn.multinomial import (
+from pymc_bnn.distributions.multinomial import (
     _as_count_total,
     _support_point,
     count_support,
     log_multinomial_coefficient,
 )
-from pymc_bnn.simplex import (
+from pymc_bnn.distributions.simplex import (
     and_integer_valued,
     check_broadcastable,
     check_observed_counts,

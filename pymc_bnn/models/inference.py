@@ -27,7 +27,7 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
-from pymc_bnn.data import check_positive_int
+from pymc_bnn.models.data import check_positive_int
 
 __all__ = ["blas_limits", "fit_advi"]
 

@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pymc_bnn import uncertainty
-from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
+from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
@@ -90,7 +90,7 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
 def test_chunked_prediction_equals_whole(softmax, iris, monkeypatch):
     X, _ = iris
     whole = softmax.predict_proba(X), softmax.predict_uncertainty(X, proba=True)
-    monkeypatch.setattr("pymc_bnn.estimators._CHUNK_ELEMENTS", 1000)  # 3 rows a chunk
+    monkeypatch.setattr("pymc_bnn.sklearn._CHUNK_ELEMENTS", 1000)  # 3 rows a chunk
     np.testing.assert_array_equal(softmax.predict_proba(X), whole[0])
     pd.testing.assert_frame_equal(softmax.predict_uncertainty(X, proba=True), whole[1])
 

@@ -5,7 +5,7 @@ Each :class:`Property` is one point of the contract of ``Categorical``,
 table of cases) and a check that takes an :class:`~pymc_bnn.testing.Implementation`
 and one case.  The pytest suite runs every property against
 :data:`~pymc_bnn.testing.PYMC_BNN`; ``pymc-bnn check-upstream``
-(:mod:`pymc_bnn.conformance`) runs the same objects against PyMC's
+(:mod:`pymc_bnn.testing.conformance`) runs the same objects against PyMC's
 distributions and turns each failure into a bug report.
 
 A failing check raises :class:`PropertyFailure` (an ``AssertionError``) that
@@ -45,7 +45,6 @@ from hypothesis import strategies as st
 from pymc.logprob.utils import ParameterValueError
 from scipy import special, stats
 
-from pymc_bnn.conformance import DISTRIBUTIONS
 from pymc_bnn.testing import (
     INTEGER_DTYPES,
     Implementation,
@@ -66,6 +65,7 @@ from pymc_bnn.testing import (
     scipy_multinomial_logpmf,
     simplex_vectors,
 )
+from pymc_bnn.testing.conformance import DISTRIBUTIONS
 
 __all__ = [
     "DISTRIBUTIONS",

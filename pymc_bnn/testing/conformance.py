@@ -1,7 +1,7 @@
 """Run pymc_bnn's likelihood properties against the installed PyMC and report what fails.
 
-``pymc-bnn check-upstream`` (or ``python -m pymc_bnn.conformance``) checks
-every property of :mod:`pymc_bnn.properties` against ``pm.Categorical``,
+``pymc-bnn check-upstream`` (or ``python -m pymc_bnn.testing.conformance``) checks
+every property of :mod:`pymc_bnn.testing.properties` against ``pm.Categorical``,
 ``pm.Multinomial`` and ``pm.DirichletMultinomial``, and against pymc_bnn's
 own distributions as a control.  For each failure it prints the minimal
 counterexample hypothesis shrank to, the actual and expected values, and a
@@ -13,7 +13,7 @@ fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing.
 Examples
 --------
 >>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.properties import get
+>>> from pymc_bnn.testing.properties import get
 >>> result = check_property(get("Categorical", "single_category"), PYMC_BNN)
 >>> result.status
 'holds'
@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # hypothesis is a test dependency: imported when the checks run
     from hypothesis import settings
 
-    from pymc_bnn.properties import Property
     from pymc_bnn.testing import Implementation
+    from pymc_bnn.testing.properties import Property
 
 __all__ = ["Result", "add_arguments", "check_property", "main", "run"]
 
-#: The distributions checked, in report order (as in :data:`pymc_bnn.properties.DISTRIBUTIONS`).
+#: The distributions checked, in report order.
 DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
 IMPLEMENTATIONS = ("pymc", "pymc_bnn")
 
@@ -75,7 +75,7 @@ def _settings(examples: int) -> settings:
 
 
 def _describe_error(prop: Property, impl: Implementation, case, err: BaseException) -> Result:
-    from pymc_bnn.properties import PropertyFailure, case_text
+    from pymc_bnn.testing.properties import PropertyFailure, case_text
 
     result = Result(prop.distribution, prop.name, prop.summary, impl.name, "fails")
     result.counterexample = case_text(case)
@@ -227,8 +227,8 @@ def _print_text(results: list[Result], header: str, out) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the checks that ``args`` select, print the report and return the exit status."""
     try:
-        from pymc_bnn.properties import select
         from pymc_bnn.testing import PYMC, PYMC_BNN
+        from pymc_bnn.testing.properties import select
     except ImportError as err:
         print(f"check-upstream needs the test extra (pip install 'pymc_bnn[test]'): {err}")
         return 3
@@ -277,9 +277,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pymc_bnn.conformance [options]``; returns the exit status."""
+    """``python -m pymc_bnn.testing.conformance [options]``; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m pymc_bnn.conformance", description=__doc__.splitlines()[0]
+        prog="python -m pymc_bnn.testing.conformance", description=__doc__.splitlines()[0]
     )
     return run(add_arguments(parser).parse_args(argv))
 

@@ -1,6 +1,6 @@
 """pymc_bnn.DirichletMultinomial against scipy.stats.dirichlet_multinomial.
 
-The properties live in :mod:`pymc_bnn.properties`, shared with
+The properties live in :mod:`pymc_bnn.testing.properties`, shared with
 ``pymc-bnn check-upstream``.  Tolerance: relative and absolute 1e-9 (the
 log-pmf is a difference of gammaln terms up to about 1e4), 1e-5 in float32;
 concentrations in [1e-3, 1e3], where scipy itself is exact.
@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import pymc_bnn as pb
-from pymc_bnn import properties
-from pymc_bnn.testing import PYMC_BNN
+from pymc_bnn.testing import PYMC_BNN, properties
 
 
 @pytest.mark.parametrize(

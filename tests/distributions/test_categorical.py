@@ -1,6 +1,6 @@
 """pymc_bnn.Categorical against exact oracles: the contract of issue 2, one property per point.
 
-The properties live in :mod:`pymc_bnn.properties`, shared with
+The properties live in :mod:`pymc_bnn.testing.properties`, shared with
 ``pymc-bnn check-upstream``; here each runs against pymc_bnn.  Tolerance:
 relative 1e-10 in float64 (the log-probability is a single log_softmax entry,
 exact to a few ulps), 1e-5 in float32.
@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from scipy import special
 
 import pymc_bnn as pb
-from pymc_bnn import properties
-from pymc_bnn.testing import PYMC_BNN
+from pymc_bnn.testing import PYMC_BNN, properties
 
 RTOL, ATOL = properties.RTOL, properties.ATOL
 

@@ -1,4 +1,4 @@
-"""Tests of pymc_bnn.bnn (bnn_layer, bnn_classifier) and pymc_bnn.inference.fit_advi.
+"""Tests of pymc_bnn.models.bnn (bnn_layer, bnn_classifier) and pymc_bnn.models.inference.fit_advi.
 
 Oracles: numpy forward passes written out by hand, softmax of the model's own
 logits, and a simulation with known classes (three separated Gaussian blobs,
@@ -19,8 +19,8 @@ import pytest
 from scipy.special import softmax
 
 import pymc_bnn as pb
-from pymc_bnn.bnn import ACTIVATIONS, BNNClassifier, bnn_classifier, bnn_layer
-from pymc_bnn.inference import fit_advi
+from pymc_bnn.models.bnn import ACTIVATIONS, BNNClassifier, bnn_classifier, bnn_layer
+from pymc_bnn.models.inference import fit_advi
 from pymc_bnn.uncertainty import entropy_decomposition
 
 SEED = 20261125
@@ -56,7 +56,7 @@ def test_names_dims_and_shapes_for_any_stack(hidden):
     assert net.layers[0].dims[0] == "features"
     assert net.layers[-1].dims == (net.layers[-2].dims[1] if hidden else "features", "classes")
     assert isinstance(net, BNNClassifier)
-    assert isinstance(net.likelihood.owner.op, pb.categorical.CategoricalLogitsRV)
+    assert isinstance(net.likelihood.owner.op, pb.distributions.categorical.CategoricalLogitsRV)
 
 
 def test_layers_stack_by_hand_with_data_containers():
@@ -75,7 +75,7 @@ def test_count_matrix_uses_multinomial():
     with pm.Model():
         net = bnn_classifier("y", X, np.array([[1, 2], [0, 3], [4, 0]]), hidden=(2,))
     assert net.counts
-    assert isinstance(net.likelihood.owner.op, pb.multinomial.MultinomialLogitsRV)
+    assert isinstance(net.likelihood.owner.op, pb.distributions.multinomial.MultinomialLogitsRV)
 
 
 def test_hierarchical_scales_are_learned_per_layer():
@@ -112,8 +112,8 @@ def test_initial_weights_break_symmetry_and_follow_the_seed():
 
 
 @pytest.mark.parametrize("activation", [*ACTIVATIONS, None, lambda a: pt.sin(a)])
-def test_numpy_forward_matches_the_model_logits(activation):
-    """predict_proba (numpy) equals softmax of the model's own logits at every draw."""
+def test_prediction_matches_the_model_logits(activation):
+    """predict_proba (the vectorized graph) equals softmax of the model's logits at every draw."""
     X, y = blobs(4)
     with pm.Model():
         net = bnn_classifier("y", X, y, hidden=(3, 2), activation=activation, random_seed=0)
@@ -121,8 +121,7 @@ def test_numpy_forward_matches_the_model_logits(activation):
         prior = pm.sample_prior_predictive(
             7,
             random_seed=SEED,
-            var_names=["logits"]
-            + [f"{layer.name}_{p}" for layer in net.layers for p in ("w", "b")],
+            var_names=["logits", *(p.name for p in net.parameters)],
         )
     expected = softmax(prior["prior"]["logits"].values, axis=-1)
     got = net.predict_proba(prior, group="prior")

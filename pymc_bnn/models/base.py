@@ -1,223 +1,34 @@
-"""What every softmax-output classifier built by pymc_bnn shares.
+"""The base of the model handles that pymc_bnn's builders return.
 
-:func:`multinomial_glm` and :func:`bnn_classifier` differ only in how they turn
-features into logits.  Everything around that lives here, once:
-
-* :func:`add_inputs` validates ``X`` and ``y``, registers the coordinates and the
-  resizable data containers ``{name}_X``, ``{name}_y`` and (count matrices)
-  ``{name}_n``, and, with ``batch_size``, the ``pm.Minibatch`` views of them;
-* :func:`add_likelihood` puts :class:`pymc_bnn.Categorical` (label vector) or
-  :class:`pymc_bnn.Multinomial` (count matrix) on the logits, with ``total_size``
-  for minibatches;
-* :class:`SoftmaxClassifier` is the base of the objects the builders return: it
-  holds the variables and predicts new rows from posterior draws.
+:class:`SoftmaxModel` holds a model's variables (data containers, logits,
+likelihood) and predicts new rows from posterior draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pymc as pm
+import pytensor
+import pytensor.tensor as pt
 import xarray as xr
 from numpy.typing import ArrayLike
+from pytensor.graph.replace import vectorize_graph
+from pytensor.graph.traversal import ancestors
 from pytensor.tensor.variable import TensorVariable
-from scipy.special import log_softmax
 
-from pymc_bnn.categorical import Categorical
-from pymc_bnn.data import (
+from pymc_bnn.models.data import (
     LabelEncoder,
     check_counts,
     check_features,
-    check_positive_int,
     check_same_length,
     column_names,
 )
-from pymc_bnn.multinomial import Multinomial
+from pymc_bnn.models.inputs import ModelInputs
 
-__all__ = ["ModelInputs", "SoftmaxClassifier", "add_inputs", "add_likelihood"]
-
-
-@dataclass(frozen=True)
-class ModelInputs:
-    """The data side of a classifier, as registered by :func:`add_inputs`.
-
-    Attributes
-    ----------
-    X, y, n : TensorVariable
-        Data containers (``y`` is ``None`` without observations, ``n`` for labels).
-    X_fit, y_fit, n_fit : TensorVariable
-        What the likelihood sees: the containers, or their minibatch views.
-    encoder : LabelEncoder
-    features : list
-        The ``features`` coordinate.
-    counts : bool
-        Whether ``y`` is a count matrix.
-    rows : int
-        Number of rows of ``X``.
-    batch_size : int or None
-    dims : tuple of str
-        Names of the observation, feature and class dimensions.
-    """
-
-    X: TensorVariable
-    y: TensorVariable | None
-    n: TensorVariable | None
-    X_fit: TensorVariable
-    y_fit: TensorVariable | None
-    n_fit: TensorVariable | None
-    encoder: LabelEncoder
-    features: list
-    counts: bool
-    rows: int
-    batch_size: int | None
-    dims: tuple[str, str, str]
-
-
-def _encode_y(y, classes) -> tuple[np.ndarray | None, np.ndarray | None, LabelEncoder, bool]:
-    """Observed values, row totals (counts only), the encoder, and whether y is counts."""
-    if y is None:
-        if classes is None:
-            raise ValueError("Without y, pass classes (the number of classes or their labels).")
-        return None, None, LabelEncoder.fit([], classes=classes), False
-    if np.ndim(y) == 2 and not isinstance(y, pd.Categorical):
-        counts, totals = check_counts(y, "y")
-        labels = column_names(y) if classes is None else classes
-        labels = counts.shape[1] if labels is None else labels
-        encoder = LabelEncoder(
-            np.asarray(labels if not isinstance(labels, int) else range(labels))
-        )
-        if encoder.n_classes != counts.shape[1]:
-            raise ValueError(
-                f"classes has {encoder.n_classes} labels but y has {counts.shape[1]} columns."
-            )
-        return counts, totals, encoder, True
-    encoder = LabelEncoder.fit(y, "y", classes=classes)
-    return encoder.transform(y, "y"), None, encoder, False
-
-
-def _seed_minibatch(tensor: TensorVariable, random_seed) -> None:
-    if random_seed is None:
-        return
-    for inp in tensor.owner.inputs:
-        if inp.type.__class__.__name__.endswith("GeneratorType"):
-            inp.set_value(np.random.default_rng(random_seed))
-
-
-def add_inputs(
-    name: str,
-    X: ArrayLike,
-    y: ArrayLike | None,
-    *,
-    classes: Sequence | int | None,
-    dims: tuple[str, str, str],
-    batch_size: int | None,
-    random_seed: int | None,
-) -> ModelInputs:
-    """Validate ``X`` and ``y`` and register coordinates and data containers in the model.
-
-    Parameters
-    ----------
-    name : str
-        Prefix of the containers ``{name}_X``, ``{name}_y`` and ``{name}_n``.
-    X : array_like or pandas.DataFrame, shape (rows, features)
-    y : array_like, optional
-        Label vector or count matrix (see :func:`pymc_bnn.multinomial_glm`).
-    classes : sequence or int, optional
-        Class labels in order; required without ``y``.
-    dims : tuple of str
-        Names of the observation, feature and class dimensions.
-    batch_size : int, optional
-        Rows per minibatch; the ``*_fit`` views are then ``pm.Minibatch`` slices.
-    random_seed : int, optional
-        Seed of the minibatch index generator.
-
-    Returns
-    -------
-    ModelInputs
-
-    Examples
-    --------
-    >>> import numpy as np, pymc as pm
-    >>> with pm.Model() as model:
-    ...     inputs = add_inputs("y", np.eye(3), ["a", "b", "a"], classes=None,
-    ...                         dims=("obs", "features", "classes"), batch_size=None,
-    ...                         random_seed=None)
-    >>> inputs.y.get_value().tolist(), model.coords["classes"]
-    ([0, 1, 0], ('a', 'b'))
-    """
-    if batch_size is not None:
-        check_positive_int(batch_size, "batch_size")
-    model = pm.modelcontext(None)
-    features = column_names(X)
-    X_arr = check_features(X, "X")
-    features = features if features is not None else list(range(X_arr.shape[1]))
-    check_same_length(X=X_arr, y=y)
-    y_obs, totals, encoder, counts = _encode_y(y, classes)
-    obs, feat, cls = dims
-    model.add_coord(feat, features)
-    model.add_coord(cls, encoder.classes.tolist())
-
-    X_data = pm.Data(f"{name}_X", X_arr, dims=(obs, feat))
-    y_data = n_data = None
-    if y_obs is not None:
-        y_data = pm.Data(f"{name}_y", y_obs, dims=(obs, cls) if counts else (obs,))
-    if totals is not None:
-        n_data = pm.Data(f"{name}_n", totals, dims=(obs,))
-    X_fit, y_fit, n_fit = X_data, y_data, n_data
-    if batch_size is not None:
-        if y_data is None:
-            raise ValueError("batch_size needs observed y.")
-        batch = [X_data, y_data] + ([n_data] if counts else [])
-        X_fit, y_fit, *rest = pm.Minibatch(*batch, batch_size=batch_size)
-        n_fit = rest[0] if counts else None
-        _seed_minibatch(X_fit, random_seed)
-    return ModelInputs(
-        X=X_data,
-        y=y_data,
-        n=n_data,
-        X_fit=X_fit,
-        y_fit=y_fit,
-        n_fit=n_fit,
-        encoder=encoder,
-        features=features,
-        counts=counts,
-        rows=X_arr.shape[0],
-        batch_size=batch_size,
-        dims=dims,
-    )
-
-
-def add_likelihood(name: str, logits: TensorVariable, inputs: ModelInputs) -> TensorVariable:
-    """Register the validated likelihood of ``inputs.y_fit`` given ``logits``.
-
-    :class:`pymc_bnn.Categorical` for labels, :class:`pymc_bnn.Multinomial` with
-    the row totals for counts, both parametrized by ``logit_p``; with a minibatch
-    the likelihood gets ``total_size=rows`` so that its value estimates the
-    full-data log-likelihood without bias.
-
-    Examples
-    --------
-    >>> import numpy as np, pymc as pm
-    >>> with pm.Model() as model:
-    ...     inputs = add_inputs("y", np.eye(2), [0, 1], classes=None,
-    ...                         dims=("obs", "features", "classes"), batch_size=None,
-    ...                         random_seed=None)
-    ...     y = add_likelihood("y", pm.math.zeros((2, 2)), inputs)
-    >>> float(model.compile_logp()({}))  # two labels, each with probability 1/2
-    -1.386...
-    """
-    obs, _, cls = inputs.dims
-    kwargs: dict = {}
-    if inputs.batch_size is not None:
-        kwargs["total_size"] = inputs.rows
-    else:
-        kwargs["dims"] = (obs, cls) if inputs.counts else (obs,)
-    if inputs.counts:
-        return Multinomial(name, n=inputs.n_fit, logit_p=logits, observed=inputs.y_fit, **kwargs)
-    return Categorical(name, logit_p=logits, observed=inputs.y_fit, **kwargs)
+__all__ = ["SoftmaxModel"]
 
 
 def posterior_dataset(idata, group: str = "posterior") -> xr.Dataset:
@@ -228,9 +39,53 @@ def posterior_dataset(idata, group: str = "posterior") -> xr.Dataset:
     return idata
 
 
-def draws_of(post: xr.Dataset, var: TensorVariable, *dims: str) -> np.ndarray:
-    """Values of ``var`` in ``post`` as an array ``(chain, draw, *dims)``."""
-    return post[var.name].transpose("chain", "draw", *dims).values
+def compile_probabilities(
+    logits: TensorVariable, features: TensorVariable, parameters: list[TensorVariable]
+) -> Callable[..., np.ndarray]:
+    """Compile the class probabilities of new rows for a whole stack of posterior draws.
+
+    The model's own graph is reused: :func:`pytensor.graph.replace.vectorize_graph`
+    replaces ``features`` (the data container, or the minibatch view the logits
+    were built on) by a new matrix of rows and each parameter by a stack of
+    draws, batching the graph over a leading draw axis.  A new layer type or
+    activation therefore needs no second implementation for prediction.
+
+    Parameters
+    ----------
+    logits : TensorVariable
+        The logits the likelihood sees, ``(rows, classes)``.
+    features : TensorVariable
+        The variable of the features that ``logits`` is built on.
+    parameters : list of TensorVariable
+        The random variables ``logits`` depends on, as stored in a posterior.
+
+    Returns
+    -------
+    callable
+        ``f(X, *draws)`` with ``X`` of shape ``(rows, features)`` and one array
+        ``(draws, *shape)`` per parameter; returns probabilities ``(draws, rows,
+        classes)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> with pm.Model():
+    ...     X = pm.Data("X", np.zeros((1, 2)))
+    ...     w = pm.Normal("w", shape=(2, 3))
+    >>> f = compile_probabilities(pt.dot(X, w), X, [w])
+    >>> f(np.ones((4, 2)), np.zeros((5, 2, 3))).shape  # 5 draws, 4 rows, 3 classes
+    (5, 4, 3)
+    """
+    rows = pt.matrix("rows", dtype=features.dtype)
+    stacks = [
+        pt.tensor(f"{p.name}_draws", shape=(None, *p.type.shape), dtype=p.dtype)
+        for p in parameters
+    ]
+    # vectorize_graph rebuilds every node from its new inputs, so static shapes the
+    # model's graph inferred from its own data (a minibatch's rows) do not carry over.
+    replace = {features: rows, **dict(zip(parameters, stacks, strict=True))}
+    batched = pt.special.softmax(vectorize_graph(logits, replace=replace), axis=-1)
+    return pytensor.function([rows, *stacks], batched, on_unused_input="ignore")
 
 
 def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,11 +104,11 @@ def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class SoftmaxClassifier:
-    """Base of the classifiers built by pymc_bnn: holds the variables and predicts.
+class SoftmaxModel:
+    """Base of the model handles built by pymc_bnn: holds the variables and predicts.
 
-    Subclasses implement ``_forward(post, X)``: the logits of rows ``X`` for every
-    posterior draw in ``post``, as an array ``(chain, draw, rows, classes)``.
+    Prediction goes through the model's own graph (:func:`compile_probabilities`),
+    compiled once per handle on first use, so the builders define each model once.
 
     Attributes
     ----------
@@ -274,6 +129,7 @@ class SoftmaxClassifier:
     inputs: ModelInputs
     logits: TensorVariable
     likelihood: TensorVariable
+    _probabilities: Callable | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- views of the inputs ---------------------------------------------------------
     @property
@@ -322,8 +178,25 @@ class SoftmaxClassifier:
         return self.inputs.dims
 
     # -- prediction ------------------------------------------------------------------
-    def _forward(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    @property
+    def parameters(self) -> list[TensorVariable]:
+        """The free random variables the logits depend on (their draws make a prediction)."""
+        upstream = set(ancestors([self.logits]))
+        return [rv for rv in self.model.free_RVs if rv in upstream]
+
+    def _draw_probabilities(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
+        """Probabilities ``(chain, draw, rows, classes)`` of rows ``X`` under each draw."""
+        if self._probabilities is None:
+            self._probabilities = compile_probabilities(
+                self.logits, self.inputs.X_fit, self.parameters
+            )
+        chains, draws = post.sizes["chain"], post.sizes["draw"]
+        stacks = []
+        for p in self.parameters:
+            values = post[p.name].transpose("chain", "draw", ...).values
+            stacks.append(values.reshape(chains * draws, *values.shape[2:]).astype(p.dtype))
+        probs = self._probabilities(X, *stacks)
+        return probs.reshape(chains, draws, *probs.shape[1:])
 
     def _check_new_X(self, X: ArrayLike, name: str) -> np.ndarray:
         names = column_names(X)
@@ -428,7 +301,7 @@ class SoftmaxClassifier:
         """
         post = posterior_dataset(idata, group)
         arr = np.asarray(self.X.get_value()) if X is None else self._check_new_X(X, "X")
-        probs = np.exp(log_softmax(self._forward(post, arr), axis=-1))
+        probs = self._draw_probabilities(post, arr)
         obs, _, cls = self.dims
         return xr.DataArray(
             probs,

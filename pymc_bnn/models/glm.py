@@ -21,17 +21,12 @@ from typing import Literal
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-import xarray as xr
 from numpy.typing import ArrayLike
 from pytensor.tensor.variable import TensorVariable
 from scipy.linalg import helmert
 
-from pymc_bnn.classifier import (
-    SoftmaxClassifier,
-    add_inputs,
-    add_likelihood,
-    draws_of,
-)
+from pymc_bnn.models.base import SoftmaxModel
+from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
 __all__ = [
     "IDENTIFICATIONS",
@@ -50,13 +45,13 @@ PriorFactory = Callable[[str, tuple[int, ...]], TensorVariable]
 
 
 @dataclass
-class MultinomialGLM(SoftmaxClassifier):
+class MultinomialGLM(SoftmaxModel):
     """A softmax regression built by :func:`multinomial_glm`; holds its variables by name.
 
     Prediction (:meth:`predict_proba`, :meth:`predict`, :meth:`set_X`,
     :meth:`sample_posterior_predictive`) and the data views (``X``, ``y``, ``n``,
     ``classes``, ``encoder``, ``feature_names``, ``dims``) come from
-    :class:`pymc_bnn.classifier.SoftmaxClassifier`.
+    :class:`pymc_bnn.models.base.SoftmaxModel`.
 
     Attributes
     ----------
@@ -70,11 +65,6 @@ class MultinomialGLM(SoftmaxClassifier):
     coef: TensorVariable
     intercept: TensorVariable
     identification: str
-
-    def _forward(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
-        coef = draws_of(post, self.coef, *self.dims[1:])
-        intercept = draws_of(post, self.intercept, self.dims[2])
-        return np.einsum("nf,cdfk->cdnk", X, coef) + intercept[:, :, None, :]
 
 
 # --------------------------------------------------------------------------------------
@@ -239,7 +229,7 @@ def multinomial_glm(
     -----
     Fit with :func:`pymc_bnn.fit_advi` (ADVI; add ``batch_size`` for large data)
     or ``pm.sample`` (NUTS).  For NUTS on thousands of rows, sample inside
-    ``pymc_bnn.inference.blas_limits(1)``: the model's matrix products are thin,
+    ``pymc_bnn.models.inference.blas_limits(1)``: the model's matrix products are thin,
     and OpenBLAS's default threads made them up to ten times slower on a
     2-core machine (``fit_advi`` does this itself).
 

@@ -34,9 +34,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from pymc_bnn.bnn import bnn_classifier
-from pymc_bnn.glm import multinomial_glm
-from pymc_bnn.inference import blas_limits, fit_advi
+from pymc_bnn.models.bnn import bnn_classifier
+from pymc_bnn.models.glm import multinomial_glm
+from pymc_bnn.models.inference import blas_limits, fit_advi
 from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
@@ -155,7 +155,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 )
             else:
                 # One BLAS thread, as fit_advi uses: the products of these models are
-                # thin and OpenBLAS's threads slow them down (pymc_bnn.inference).
+                # thin and OpenBLAS's threads slow them down (pymc_bnn.models.inference).
                 with blas_limits(1):
                     idata = pm.sample(
                         draws=self.draws,

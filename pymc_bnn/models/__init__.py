@@ -1,0 +1,12 @@
+"""Model builders that register inside a ``pm.Model``, and how to fit them.
+
+* :mod:`~pymc_bnn.models.data`: validation and encoding of features, labels
+  and counts;
+* :mod:`~pymc_bnn.models.inputs`: data containers, minibatches and the
+  likelihood, shared by every builder;
+* :mod:`~pymc_bnn.models.base`: :class:`SoftmaxModel`, the handle every builder
+  returns, which predicts through the model's own graph;
+* :mod:`~pymc_bnn.models.glm`: :func:`multinomial_glm` (softmax regression);
+* :mod:`~pymc_bnn.models.bnn`: :func:`bnn_layer` and :func:`bnn_classifier`;
+* :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`.
+"""

@@ -24,6 +24,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "FeatureTypeError",
+    "FeatureValueError",
     "LabelEncoder",
     "check_counts",
     "check_features",
@@ -69,6 +71,70 @@ def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
 
+class FeatureTypeError(TypeError):
+    """A feature matrix is not numeric; raised by :func:`check_features`.
+
+    Attributes
+    ----------
+    columns : list of str
+        For a :class:`pandas.DataFrame`, the names of all its non-numeric columns
+        (the message shows the first five); empty for other input.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_features(pd.DataFrame({"a": [1.0], "city": ["x"]}))
+    ... except FeatureTypeError as err:
+    ...     print(err.columns)
+    ['city']
+    """
+
+    def __init__(self, message: str, columns: Sequence[str] = ()):
+        super().__init__(message)
+        self.columns = list(columns)
+
+
+class FeatureValueError(ValueError):
+    """A feature matrix holds NaN or ±inf; raised by :func:`check_features`.
+
+    Attributes
+    ----------
+    what : {"NaN", "inf"}
+        The kind of bad value (NaN is checked first).
+    row, column : int
+        Position (0-based) of the first such cell, in row-major order.
+    column_name : str or None
+        Name of that column, for a :class:`pandas.DataFrame`.
+    count : int
+        How many cells hold that kind of bad value.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0], "b": [np.nan, np.nan]})
+    >>> try:
+    ...     check_features(frame)
+    ... except FeatureValueError as err:
+    ...     print(err)
+    ...     print(err.what, err.row, err.column, err.column_name, err.count)
+    X must not contain NaN; found one at row 0, column 1 ('b').
+    NaN 0 1 b 2
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str,
+        row: int,
+        column: int,
+        column_name: str | None = None,
+        count: int = 1,
+    ):
+        super().__init__(message)
+        self.what, self.row, self.column = what, row, column
+        self.column_name, self.count = column_name, count
+
+
 def check_features(X: ArrayLike, name: str = "X") -> np.ndarray:
     """Validate a feature matrix and return it as a float64 array.
 
@@ -85,10 +151,13 @@ def check_features(X: ArrayLike, name: str = "X") -> np.ndarray:
 
     Raises
     ------
-    TypeError
-        If ``X`` is not numeric (e.g. holds strings or objects).
+    FeatureTypeError
+        (a ``TypeError``) If ``X`` is not numeric (e.g. holds strings or objects);
+        for a DataFrame it lists every non-numeric column.
     ValueError
-        If ``X`` is not 2-D, has no rows or no columns, or holds NaN or ±inf.
+        If ``X`` is not 2-D, has no rows or no columns; a
+        :class:`FeatureValueError` if it holds NaN or ±inf, with the position (and
+        for a DataFrame the column name) of the first such cell.
 
     Examples
     --------
@@ -98,16 +167,25 @@ def check_features(X: ArrayLike, name: str = "X") -> np.ndarray:
     >>> check_features([[1.0, np.nan]], name="X_new")
     Traceback (most recent call last):
     ...
-    ValueError: X_new must not contain NaN; found one at row 0, column 1.
+    pymc_bnn.models.data.FeatureValueError: X_new must not contain NaN;
+    found one at row 0, column 1.
+    >>> check_features(pd.DataFrame({"a": [1.0], "b": [np.inf]}))
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.models.data.FeatureValueError: X must not contain inf;
+    found one at row 0, column 1 ('b').
     """
+    names = column_names(X)
     if isinstance(X, pd.DataFrame):
         non_numeric = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
         if non_numeric:
-            raise TypeError(f"{name} must be numeric; columns {non_numeric[:5]} are not.")
+            raise FeatureTypeError(
+                f"{name} must be numeric; columns {non_numeric[:5]} are not.", non_numeric
+            )
         X = X.to_numpy(dtype=np.float64, na_value=np.nan)
     arr = np.asarray(X)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric; got an array of dtype {arr.dtype}.")
+        raise FeatureTypeError(f"{name} must be numeric; got an array of dtype {arr.dtype}.")
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (rows x features); got {arr.ndim}-D with shape {arr.shape}. "
@@ -119,8 +197,15 @@ def check_features(X: ArrayLike, name: str = "X") -> np.ndarray:
     for bad, what in ((np.isnan(arr), "NaN"), (np.isinf(arr), "inf")):
         if bad.any():
             row, col = _first_bad(bad)
-            raise ValueError(
-                f"{name} must not contain {what}; found one at row {row}, column {col}."
+            column_name = None if names is None else names[col]
+            shown = f"{col}" if column_name is None else f"{col} ({column_name!r})"
+            raise FeatureValueError(
+                f"{name} must not contain {what}; found one at row {row}, column {shown}.",
+                what=what,
+                row=row,
+                column=col,
+                column_name=column_name,
+                count=int(bad.sum()),
             )
     return arr
 

@@ -16,11 +16,17 @@ draw, for any function of :mod:`pymc_bnn.uncertainty`), the posterior
 A fitted estimator keeps its posterior draws and the options needed to rebuild
 the model, never the compiled PyMC model itself, so it pickles; after
 unpickling, the model is rebuilt (without the training data) on first use.
+``save(folder)`` writes it without pickle (JSON metadata and the draws as
+``.npz``) and ``load(folder)`` reads it back.
 """
 
 from __future__ import annotations
 
+import json
 import numbers
+import os
+import zipfile
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -54,6 +60,8 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
     """Shared fitting and prediction; subclasses choose the model builder and its options."""
 
     _builder_options: tuple[str, ...] = ()
+    _kind: str = ""
+    """The model kind written by :meth:`save`: ``"glm"`` or ``"bnn"``."""
 
     def _set_params_from(self, params: dict[str, Any]) -> None:
         """Store the arguments of a subclass's ``__init__`` unchanged (scikit-learn's rule)."""
@@ -311,6 +319,279 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             table.index = index
         return table
 
+    # ----------------------------------------------------------------------------------
+    # Saving and loading
+    # ----------------------------------------------------------------------------------
+
+    def _saved_options(self) -> dict[str, Any]:
+        """The constructor options as JSON values (tuples as lists)."""
+        options = {}
+        for name, value in self.get_params(deep=False).items():
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, np.generic):
+                value = value.item()
+            elif name == "random_state" and not isinstance(value, int | None):
+                value = None  # a RandomState or Generator: its state is not kept
+            options[name] = value
+        return options
+
+    def save(self, path: str | os.PathLike, *, metadata: dict[str, Any] | None = None) -> Path:
+        """Write the fitted estimator to the folder ``path`` (created if needed).
+
+        The folder gets ``metadata.json`` (format ``"pymc-bnn model 1"``, package
+        version, model kind ``"glm"`` or ``"bnn"``, the constructor options,
+        feature names and count, classes, the dims of each posterior variable)
+        and ``posterior.npz`` (the posterior draws, one array per variable); files
+        of those names already there are replaced.  Nothing is pickled: load it
+        back with :meth:`load`.  A ``random_state`` that is not an int or None is
+        saved as None.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The model folder.
+        metadata : dict, optional
+            More JSON-serializable entries for ``metadata.json`` (e.g. how the
+            features were prepared), read back with :meth:`read_metadata`.  They
+            must not reuse the keys above.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+        ValueError
+            If ``metadata`` reuses a reserved key, or if it, an option or the
+            classes cannot be written as JSON.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from sklearn.datasets import load_iris
+        >>> X, y = load_iris(return_X_y=True, as_frame=True)
+        >>> X = (X - X.mean()) / X.std()
+        >>> clf = BayesianSoftmaxClassifier(iterations=500, draws=100, random_state=0,
+        ...                                 progressbar=False).fit(X, y)
+        >>> folder = clf.save(tempfile.mkdtemp() + "/iris-model", metadata={"data": "iris"})
+        >>> sorted(p.name for p in folder.iterdir())
+        ['metadata.json', 'posterior.npz']
+        >>> same = BayesianSoftmaxClassifier.load(folder)
+        >>> bool(np.allclose(same.predict_proba(X), clf.predict_proba(X), rtol=0, atol=1e-12))
+        True
+        >>> BayesianSoftmaxClassifier.read_metadata(folder)["data"]
+        'iris'
+        """
+        check_is_fitted(self, "idata_")
+        from pymc_bnn import __version__
+
+        posterior = self.posterior_
+        names = getattr(self, "feature_names_in_", None)
+        meta: dict[str, Any] = {
+            "format": _MODEL_FORMAT,
+            "package_version": __version__,
+            "model": self._kind,
+            "options": self._saved_options(),
+            "features": None if names is None else [str(f) for f in names],
+            "n_features": int(self.n_features_in_),
+            "classes": self.classes_.tolist(),
+            "posterior_dims": {name: list(da.dims) for name, da in posterior.data_vars.items()},
+        }
+        for key, value in meta.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError) as err:
+                what = "classes_" if key == "classes" else key
+                raise ValueError(f"{what} cannot be saved as JSON: {err}.") from err
+        extra = dict(metadata or {})
+        reused = sorted(set(extra) & set(meta))
+        if reused:
+            raise ValueError(
+                f"metadata must not reuse the keys the model writes itself; got {reused}."
+            )
+        meta.update(extra)
+        try:
+            text = json.dumps(meta, indent=2, allow_nan=False) + "\n"
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"metadata cannot be saved as JSON: {err}.") from err
+        arrays = {name: np.asarray(da.values) for name, da in posterior.data_vars.items()}
+        return _write_model(Path(path), text, arrays)
+
+    @classmethod
+    def read_metadata(cls, path: str | os.PathLike) -> dict[str, Any]:
+        """The contents of ``metadata.json`` in a folder written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The model folder.
+
+        Returns
+        -------
+        dict
+            The model's entries (see :meth:`save`) and the ``metadata`` given to it.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder has no ``metadata.json``.
+        ValueError
+            If ``metadata.json`` is not JSON or not of a model saved by
+            :meth:`save` (format ``"pymc-bnn model 1"``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> BayesianSoftmaxClassifier.read_metadata(tempfile.mkdtemp())
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: ...: not a saved model (no metadata.json; a model folder holds
+        metadata.json and posterior.npz)
+        """
+        folder = Path(path)
+        file = folder / _METADATA_FILE
+        if not file.is_file():
+            raise FileNotFoundError(
+                f"{folder}: not a saved model (no {_METADATA_FILE}; a model folder holds "
+                f"{_METADATA_FILE} and {_POSTERIOR_FILE})"
+            )
+        try:
+            meta = json.loads(file.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise ValueError(f"{file}: cannot read it as JSON ({err})") from err
+        got = meta.get("format") if isinstance(meta, dict) else None
+        if got != _MODEL_FORMAT:
+            raise ValueError(
+                f"{file}: not a saved model's metadata (format {got!r}, "
+                f"expected {_MODEL_FORMAT!r})"
+            )
+        missing = [key for key in _MODEL_KEYS if key not in meta]
+        if missing:
+            raise ValueError(f"{file}: lacks the entries {missing}")
+        return meta
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> _BayesianClassifier:
+        """The fitted estimator saved by :meth:`save` in folder ``path``.
+
+        It predicts as the saved one did (same posterior draws, classes, feature
+        names and options); the PyMC model is rebuilt, without data, on first use.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The model folder.
+
+        Returns
+        -------
+        BayesianSoftmaxClassifier or BayesianMLPClassifier
+            The class that was saved.  Called on one of the two classes, it
+            refuses a folder holding the other.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``metadata.json`` or ``posterior.npz`` is missing.
+        ValueError
+            If a file is not what :meth:`save` writes, or the folder holds the
+            other kind of model.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from sklearn.datasets import load_iris
+        >>> X, y = load_iris(return_X_y=True)
+        >>> X = (X - X.mean(0)) / X.std(0)
+        >>> mlp = BayesianMLPClassifier(hidden=(5,), iterations=300, draws=50, random_state=0,
+        ...                             progressbar=False, compile_mode="FAST_COMPILE")
+        >>> folder = mlp.fit(X, y).save(tempfile.mkdtemp())
+        >>> BayesianMLPClassifier.load(folder).hidden
+        (5,)
+        >>> BayesianSoftmaxClassifier.load(folder)
+        Traceback (most recent call last):
+        ...
+        ValueError: ... holds a BayesianMLPClassifier, not a BayesianSoftmaxClassifier.
+        """
+        folder = Path(path)
+        meta = cls.read_metadata(folder)
+        file = folder / _METADATA_FILE
+        kinds = {sub._kind: sub for sub in _BayesianClassifier.__subclasses__()}
+        saved = kinds.get(meta["model"])
+        if saved is None:
+            raise ValueError(f"{file}: unknown model {meta['model']!r}; expected {sorted(kinds)}")
+        if not issubclass(saved, cls):
+            raise ValueError(f"{folder} holds a {saved.__name__}, not a {cls.__name__}.")
+        estimator = saved(**saved._loaded_options(meta["options"], file))
+        features = meta["features"]
+        n_features = meta.get("n_features", None if features is None else len(features))
+        try:
+            posterior = _read_posterior(folder / _POSTERIOR_FILE, meta["posterior_dims"])
+            classes = np.asarray(meta["classes"])
+            n_features = int(n_features)
+        except (TypeError, AttributeError) as err:
+            raise ValueError(f"{file}: malformed entries ({err})") from err
+        estimator.classes_ = classes
+        estimator.n_features_in_ = n_features
+        if features is not None:
+            estimator.feature_names_in_ = np.asarray(features, dtype=object)
+        estimator.idata_ = xr.DataTree.from_dict({"posterior": posterior})
+        estimator._predictor = None
+        return estimator
+
+    @classmethod
+    def _loaded_options(cls, options: Any, file: Path) -> dict[str, Any]:
+        """Constructor options from ``metadata.json``, checked against the class's."""
+        if not isinstance(options, dict):
+            raise ValueError(f"{file}: options must be a JSON object; got {options!r}")
+        options = dict(options)
+        known = cls().get_params(deep=False)
+        if options.get("hidden", 0) is None and "hidden" not in known:
+            del options["hidden"]  # softmax models saved by pymc-bnn fit 0.1 hold hidden: null
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise ValueError(f"{file}: options {unknown} are not options of {cls.__name__}")
+        if isinstance(options.get("hidden"), list):
+            options["hidden"] = tuple(options["hidden"])
+        return options
+
+
+_MODEL_FORMAT = "pymc-bnn model 1"
+"""The ``format`` entry of a saved model's ``metadata.json``."""
+_METADATA_FILE = "metadata.json"
+_POSTERIOR_FILE = "posterior.npz"
+_MODEL_KEYS = ("model", "options", "features", "classes", "posterior_dims")
+"""Entries every saved model's metadata has (besides ``format``)."""
+
+
+def _write_model(folder: Path, metadata: str, arrays: dict[str, np.ndarray]) -> Path:
+    """Write a model folder: the metadata text and the posterior arrays.
+
+    Every file of a saved model is written here, so that writing can be made
+    atomic in one place.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / _POSTERIOR_FILE, **arrays)
+    (folder / _METADATA_FILE).write_text(metadata)
+    return folder
+
+
+def _read_posterior(file: Path, dims: dict[str, list[str]]) -> xr.Dataset:
+    """The posterior draws of ``posterior.npz``, with the dims of the metadata."""
+    if not file.is_file():
+        raise FileNotFoundError(f"{file.parent}: not a saved model (no {file.name})")
+    try:
+        with np.load(file, allow_pickle=False) as arrays:
+            missing = sorted(set(dims) - set(arrays.files))
+            if missing:
+                raise ValueError(f"lacks the posterior variables {missing}")
+            return xr.Dataset({name: (tuple(d), arrays[name]) for name, d in dims.items()})
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise ValueError(f"{file}: cannot read the posterior draws ({err})") from err
+
 
 _COMMON_PARAMETERS = """
     method : {"advi", "nuts"}, default "advi"
@@ -393,6 +674,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
 
     _builder = staticmethod(multinomial_glm)
     _builder_options = ("prior_scale", "identification")
+    _kind = "glm"
 
     def __init__(
         self,
@@ -456,6 +738,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
 
     _builder = staticmethod(bnn_classifier)
     _builder_options = ("hidden", "activation")
+    _kind = "bnn"
 
     def __init__(
         self,

@@ -1,0 +1,7 @@
+"""``python -m pymc_bnn.cli``: the same as the ``pymc-bnn`` command."""
+
+import sys
+
+from pymc_bnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""The held-out metrics and the table that prints them, one column per model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["format_report", "metrics"]
+
+
+def metrics(estimator: Any, X: pd.DataFrame, y) -> dict[str, float]:
+    """Held-out accuracy, log score, calibration error, Brier score and mean epistemic entropy.
+
+    Parameters
+    ----------
+    estimator : BayesianSoftmaxClassifier or BayesianMLPClassifier
+        A fitted estimator.
+    X : pandas.DataFrame
+        Held-out features, prepared as for the fit.
+    y : array_like
+        Their labels.
+
+    Returns
+    -------
+    dict
+        Metric name to value, in the order the report prints them.
+    """
+    from pymc_bnn import uncertainty as u
+
+    probs = estimator.predict_proba_draws(X)
+    y = np.asarray(y)
+    return {
+        "accuracy": float(np.mean(u.correct_predictions(probs, y))),
+        "log score": u.log_score(probs, y),
+        "calibration error (ECE)": u.expected_calibration_error(probs, y),
+        "Brier score": u.brier_score(probs, y),
+        "mean epistemic (nats)": float(u.entropy_decomposition(probs).epistemic.mean()),
+    }
+
+
+def format_report(columns: dict[str, dict[str, float]], seconds: dict[str, float]) -> str:
+    """A table of metrics, one column per model, and each model's fit time.
+
+    Examples
+    --------
+    >>> print(format_report({"glm": {"accuracy": 0.9132}}, {"glm": 2.04}))
+                                         glm
+      accuracy                         0.913
+      fit time (s)                       2.0
+    """
+    names = list(columns)
+    lines = ["  " + " " * 26 + "".join(f"{n:>12}" for n in names)]
+    for metric in next(iter(columns.values())):
+        values = "".join(f"{columns[n][metric]:>12.3f}" for n in names)
+        lines.append(f"  {metric:<26}{values}")
+    lines.append(f"  {'fit time (s)':<26}" + "".join(f"{seconds[n]:>12.1f}" for n in names))
+    return "\n".join(lines)

@@ -333,6 +333,10 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 value = value.item()
             elif name == "random_state" and not isinstance(value, int | None):
                 value = None  # a RandomState or Generator: its state is not kept
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"option {name}={value!r} cannot be saved as JSON.") from err
             options[name] = value
         return options
 
@@ -365,6 +369,8 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         ------
         sklearn.exceptions.NotFittedError
             If the estimator is not fitted.
+        TypeError
+            If ``metadata`` is not a dict.
         ValueError
             If ``metadata`` reuses a reserved key, or if it, an option or the
             classes cannot be written as JSON.
@@ -401,12 +407,12 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             "classes": self.classes_.tolist(),
             "posterior_dims": {name: list(da.dims) for name, da in posterior.data_vars.items()},
         }
-        for key, value in meta.items():
-            try:
-                json.dumps(value)
-            except (TypeError, ValueError) as err:
-                what = "classes_" if key == "classes" else key
-                raise ValueError(f"{what} cannot be saved as JSON: {err}.") from err
+        try:
+            json.dumps(meta["classes"])
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"classes_ cannot be saved as JSON: {err}.") from err
+        if metadata is not None and not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}.")
         extra = dict(metadata or {})
         reused = sorted(set(extra) & set(meta))
         if reused:
@@ -415,7 +421,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             )
         meta.update(extra)
         try:
-            text = json.dumps(meta, indent=2, allow_nan=False) + "\n"
+            text = json.dumps(meta, indent=2) + "\n"
         except (TypeError, ValueError) as err:
             raise ValueError(f"metadata cannot be saved as JSON: {err}.") from err
         arrays = {name: np.asarray(da.values) for name, da in posterior.data_vars.items()}

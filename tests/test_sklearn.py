@@ -1,15 +1,17 @@
-"""The scikit-learn estimators: scikit-learn's own checks, pickling, uncertainty, NUTS."""
+"""The scikit-learn estimators: scikit-learn's own checks, pickling, saving, uncertainty, NUTS."""
 
+import json
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pymc_bnn import uncertainty
-from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
+from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier, _BayesianClassifier
 
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
@@ -31,6 +33,7 @@ def _estimators():
     yield BayesianMLPClassifier(hidden=(8,), **QUICK)
 
 
+@pytest.mark.slow  # most checks fit a model
 @parametrize_with_checks(list(_estimators()))
 def test_sklearn_compatible(estimator, check):
     name = getattr(check, "func", check).__name__
@@ -53,6 +56,7 @@ def softmax(iris):
     return BayesianSoftmaxClassifier(**QUICK).fit(X, y)
 
 
+@pytest.mark.slow
 def test_fits_iris_with_string_labels(softmax, iris):
     X, y = iris
     assert softmax.classes_.tolist() == ["setosa", "versicolor", "virginica"]
@@ -63,6 +67,7 @@ def test_fits_iris_with_string_labels(softmax, iris):
     assert softmax.posterior_.sizes["draw"] == QUICK["draws"]
 
 
+@pytest.mark.slow
 def test_pickled_estimator_predicts_the_same(softmax, iris):
     X, _ = iris
     copy = pickle.loads(pickle.dumps(softmax))
@@ -70,6 +75,7 @@ def test_pickled_estimator_predicts_the_same(softmax, iris):
     assert copy.model_ is not None  # rebuilt on demand
 
 
+@pytest.mark.slow
 def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     X, _ = iris
     table = softmax.predict_uncertainty(X.iloc[:20])
@@ -87,6 +93,7 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     np.testing.assert_allclose(both["confidence"], table["confidence"])
 
 
+@pytest.mark.slow
 def test_chunked_prediction_equals_whole(softmax, iris, monkeypatch):
     X, _ = iris
     whole = softmax.predict_proba(X), softmax.predict_uncertainty(X, proba=True)
@@ -95,6 +102,7 @@ def test_chunked_prediction_equals_whole(softmax, iris, monkeypatch):
     pd.testing.assert_frame_equal(softmax.predict_uncertainty(X, proba=True), whole[1])
 
 
+@pytest.mark.slow
 def test_same_seed_same_fit_different_seed_different_fit(iris):
     X, y = iris
     small = dict(QUICK, iterations=200)
@@ -121,6 +129,7 @@ def test_bad_options_are_named(iris, params, message):
         BayesianSoftmaxClassifier(**dict(QUICK, **params)).fit(X, y)
 
 
+@pytest.mark.slow
 def test_progressbar_can_be_turned_off_and_on(iris, capfd):
     X, y = iris
     BayesianSoftmaxClassifier(**dict(QUICK, iterations=50)).fit(X, y)
@@ -141,6 +150,7 @@ def test_nuts_fit(iris):
     assert clf.score(X, y) > 0.9
 
 
+@pytest.mark.slow
 def test_mlp_fits_and_pickles(iris):
     X, y = iris
     clf = BayesianMLPClassifier(hidden=(8,), **QUICK).fit(X, y)
@@ -149,3 +159,183 @@ def test_mlp_fits_and_pickles(iris):
     np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
     table = clf.predict_uncertainty(X)
     assert isinstance(table, pd.DataFrame) and (table["epistemic"] >= 0).all()
+
+
+# Saving and loading --------------------------------------------------------------------
+
+FORMAT = "pymc-bnn model 1"
+
+
+def _assert_same_predictions(loaded, original, X):
+    # The same draws through the same graph: equal up to rounding of a recompiled function.
+    np.testing.assert_allclose(
+        loaded.predict_proba(X), original.predict_proba(X), rtol=0, atol=1e-12
+    )
+    pd.testing.assert_frame_equal(
+        loaded.predict_uncertainty(X, proba=True),
+        original.predict_uncertainty(X, proba=True),
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+@pytest.mark.slow
+def test_saved_softmax_loads_with_its_classes_features_options_and_draws(softmax, iris, tmp_path):
+    X, y = iris
+    extra = {"note": "iris", "scores": [0.5, 0.25]}
+    folder = softmax.save(tmp_path / "new" / "model", metadata=extra)
+    assert folder == tmp_path / "new" / "model"
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "posterior.npz"]
+
+    loaded = _BayesianClassifier.load(folder)  # the base gives the class that was saved
+    assert type(loaded) is BayesianSoftmaxClassifier
+    _assert_same_predictions(loaded, softmax, X)
+    np.testing.assert_array_equal(loaded.predict(X), softmax.predict(X))
+    assert loaded.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+    assert loaded.feature_names_in_.tolist() == list(X.columns)
+    assert loaded.n_features_in_ == 4
+    assert loaded.get_params() == softmax.get_params()
+    assert set(loaded.posterior_.data_vars) == set(softmax.posterior_.data_vars)
+    for name, draws in softmax.posterior_.data_vars.items():
+        np.testing.assert_array_equal(loaded.posterior_[name].values, draws.values)
+        assert loaded.posterior_[name].dims == draws.dims
+    assert loaded.score(X, y) == softmax.score(X, y)
+
+    meta = BayesianSoftmaxClassifier.read_metadata(folder)
+    assert meta["format"] == FORMAT and meta["model"] == "glm"
+    assert meta["features"] == list(X.columns) and meta["n_features"] == 4
+    assert meta["classes"] == ["setosa", "versicolor", "virginica"]
+    assert meta["options"]["random_state"] == QUICK["random_state"]
+    assert meta["note"] == "iris" and meta["scores"] == [0.5, 0.25]
+    assert meta["package_version"]
+
+    copy = pickle.loads(pickle.dumps(loaded))  # a loaded estimator pickles like a fitted one
+    np.testing.assert_array_equal(copy.predict_proba(X), loaded.predict_proba(X))
+
+
+@pytest.mark.slow
+def test_saved_mlp_fitted_on_an_array_loads_as_an_mlp(iris, tmp_path):
+    X, y = iris
+    X, codes = X.to_numpy(), np.unique(y, return_inverse=True)[1]  # no names, integer labels
+    options = dict(QUICK, hidden=(6, 3), activation="relu", batch_size=50, draws=60)
+    mlp = BayesianMLPClassifier(**options).fit(X, codes)
+    folder = mlp.save(tmp_path)
+
+    loaded = BayesianMLPClassifier.load(folder)
+    assert type(loaded) is BayesianMLPClassifier
+    assert loaded.get_params() == mlp.get_params()
+    assert loaded.hidden == (6, 3)  # a tuple again, as given
+    assert loaded.classes_.tolist() == [0, 1, 2] and loaded.classes_.dtype.kind == "i"
+    assert not hasattr(loaded, "feature_names_in_") and loaded.n_features_in_ == 4
+    _assert_same_predictions(loaded, mlp, X)
+    with pytest.raises(ValueError, match="holds a BayesianMLPClassifier, not a BayesianSoftmax"):
+        BayesianSoftmaxClassifier.load(folder)
+
+
+@pytest.mark.slow
+def test_a_model_saved_by_the_first_pymc_bnn_fit_still_loads(softmax, iris, tmp_path):
+    # pymc-bnn fit 0.1 wrote "hidden": null among a softmax model's options and no n_features.
+    X, _ = iris
+    meta_file = softmax.save(tmp_path) / "metadata.json"
+    meta = json.loads(meta_file.read_text())
+    meta["options"]["hidden"] = None
+    del meta["n_features"]
+    meta_file.write_text(json.dumps(meta))
+    loaded = BayesianSoftmaxClassifier.load(tmp_path)
+    assert loaded.get_params() == softmax.get_params()
+    _assert_same_predictions(loaded, softmax, X)
+
+
+@pytest.mark.slow
+def test_save_refuses_metadata_it_cannot_write_and_writes_nothing(softmax, tmp_path):
+    with pytest.raises(ValueError, match=r"must not reuse .* \['classes'\]"):
+        softmax.save(tmp_path, metadata={"classes": [1, 2]})
+    with pytest.raises(ValueError, match="metadata cannot be saved as JSON"):
+        softmax.save(tmp_path, metadata={"scaler": object()})
+    with pytest.raises(TypeError, match="metadata must be a dict"):
+        softmax.save(tmp_path, metadata=[("a", 1)])
+    callable_option = pickle.loads(pickle.dumps(softmax)).set_params(identification=len)
+    with pytest.raises(ValueError, match=r"option identification=.* cannot be saved as JSON"):
+        callable_option.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_random_state_object_is_saved_as_none(softmax, iris, tmp_path):
+    X, _ = iris
+    seeded = pickle.loads(pickle.dumps(softmax)).set_params(random_state=np.random.RandomState(0))
+    loaded = BayesianSoftmaxClassifier.load(seeded.save(tmp_path))
+    assert loaded.random_state is None
+    _assert_same_predictions(loaded, softmax, X)
+
+
+def test_an_unfitted_estimator_cannot_be_saved(tmp_path):
+    with pytest.raises(NotFittedError):
+        BayesianSoftmaxClassifier().save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+def _fake_model(folder, **changes):
+    """A model folder by hand: metadata of a 2-feature, 2-class softmax and its draws."""
+    meta = {
+        "format": FORMAT,
+        "package_version": "0",
+        "model": "glm",
+        "options": {"iterations": 10},
+        "features": ["a", "b"],
+        "classes": [0, 1],
+        "posterior_dims": {"y_coef": ["chain", "draw", "features", "classes"]},
+    }
+    meta.update(changes)
+    folder.mkdir(exist_ok=True)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    np.savez(folder / "posterior.npz", y_coef=np.zeros((1, 3, 2, 2)))
+    return folder
+
+
+def test_load_reads_a_model_folder_written_by_hand(tmp_path):
+    loaded = _BayesianClassifier.load(_fake_model(tmp_path))
+    assert isinstance(loaded, BayesianSoftmaxClassifier) and loaded.iterations == 10
+    assert loaded.posterior_["y_coef"].shape == (1, 3, 2, 2)
+    assert loaded.feature_names_in_.tolist() == ["a", "b"] and loaded.n_features_in_ == 2
+
+
+def test_load_refuses_a_folder_that_is_no_model_naming_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"not a saved model \(no metadata.json"):
+        _BayesianClassifier.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"no metadata\.json"):
+        BayesianSoftmaxClassifier.load(tmp_path / "missing")
+    (tmp_path / "metadata.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"metadata\.json: cannot read it as JSON"):
+        _BayesianClassifier.load(tmp_path)
+    (tmp_path / "metadata.json").write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match=r"metadata\.json: not a saved model.s metadata"):
+        _BayesianClassifier.load(tmp_path)
+    (tmp_path / "metadata.json").write_text(json.dumps({"format": FORMAT, "model": "glm"}))
+    with pytest.raises(ValueError, match=r"metadata.json: lacks the entries \['options'"):
+        _BayesianClassifier.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"model": "svm"}, ValueError, r"unknown model 'svm'; expected \['bnn', 'glm'\]"),
+        ({"options": {"depth": 3}}, ValueError, r"options \['depth'\] are not options of"),
+        ({"options": [1]}, ValueError, "options must be a JSON object"),
+        ({"posterior_dims": {"y_w": ["chain"]}}, ValueError, r"lacks the posterior .*'y_w'"),
+        ({"posterior_dims": {"y_coef": ["chain"]}}, ValueError, "cannot read the posterior"),
+    ],
+)
+def test_load_refuses_metadata_that_does_not_fit(tmp_path, changes, error, message):
+    with pytest.raises(error, match=message):
+        _BayesianClassifier.load(_fake_model(tmp_path, **changes))
+
+
+def test_load_refuses_missing_or_broken_draws(tmp_path):
+    folder = _fake_model(tmp_path)
+    (folder / "posterior.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match=r"posterior.npz: cannot read the posterior draws"):
+        _BayesianClassifier.load(folder)
+    (folder / "posterior.npz").unlink()
+    with pytest.raises(FileNotFoundError, match=r"not a saved model \(no posterior.npz\)"):
+        _BayesianClassifier.load(folder)

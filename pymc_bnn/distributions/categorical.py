@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
-from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
+from pymc.distributions.distribution import SymbolicRandomVariable
 from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
 from pymc.pytensorf import normalize_rng_param
 from pytensor.tensor.random.basic import gumbel
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorVariable
 
+from pymc_bnn.distributions.base import ProbsOrLogitsDiscrete, probs_and_logits
 from pymc_bnn.distributions.simplex import (
     Kind,
     and_integer_valued,
-    as_probs_or_logits,
-    check_observed_counts,
     log_probs,
     parameter_conditions,
     parameter_message,
@@ -93,48 +94,24 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     return check_parameters(res, *parameter_conditions(kind, param), msg=parameter_message(kind))
 
 
-def _support_point(size, param):
+def _support_point(rv, size, param, kind: Kind):
+    # The most probable category: argmax is the same for p and for logit_p.
     mode = pt.argmax(param, axis=-1)
     if not rv_size_is_none(size):
         mode = pt.full(size, mode)
     return mode
 
 
-class CategoricalProbs(Discrete):
-    """Categorical parametrized by probabilities; use :class:`Categorical` (``p=``)."""
-
-    rv_type = CategoricalProbsRV
-    rv_op = CategoricalProbsRV.rv_op
-
-    @classmethod
-    def dist(cls, p, **kwargs):
-        return super().dist([p], **kwargs)
-
-    def support_point(rv, size, p):
-        return _support_point(size, p)
-
-    def logp(value, p):
-        return categorical_logp(value, p, "p")
+CategoricalProbs, CategoricalLogits = probs_and_logits(
+    "Categorical",
+    CategoricalProbsRV,
+    CategoricalLogitsRV,
+    logp=categorical_logp,
+    support_point=_support_point,
+)
 
 
-class CategoricalLogits(Discrete):
-    """Categorical parametrized by logits; use :class:`Categorical` (``logit_p=``)."""
-
-    rv_type = CategoricalLogitsRV
-    rv_op = CategoricalLogitsRV.rv_op
-
-    @classmethod
-    def dist(cls, logit_p, **kwargs):
-        return super().dist([logit_p], **kwargs)
-
-    def support_point(rv, size, logit_p):
-        return _support_point(size, logit_p)
-
-    def logp(value, logit_p):
-        return categorical_logp(value, logit_p, "logit_p")
-
-
-class Categorical(Discrete):
+class Categorical(ProbsOrLogitsDiscrete):
     r"""Categorical distribution, a drop-in for ``pm.Categorical`` with exact logits.
 
     .. math:: f(x \mid p) = p_x, \qquad x \in \{0, \ldots, K - 1\}
@@ -178,13 +155,9 @@ class Categorical(Discrete):
     ...     obs = pb.Categorical("obs", logit_p=logits, observed=np.array([0, 2, 2]))
     """
 
-    def __new__(cls, name: str, *args, observed=None, **kwargs) -> TensorVariable:
-        check_observed_counts(observed, name)
-        return super().__new__(cls, name, *args, observed=observed, **kwargs)
+    variants: ClassVar = {"p": CategoricalProbs, "logit_p": CategoricalLogits}
 
     @classmethod
     def dist(cls, p=None, logit_p=None, **kwargs) -> TensorVariable:
         """Create an unregistered Categorical variable (see the class docstring)."""
-        kind, value = as_probs_or_logits(p, logit_p)
-        impl = CategoricalProbs if kind == "p" else CategoricalLogits
-        return impl.dist(value, **kwargs)
+        return cls.dist_variant(p, logit_p, {}, **kwargs)

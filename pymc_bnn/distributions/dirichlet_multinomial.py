@@ -12,16 +12,16 @@ from pytensor.tensor.random.basic import gamma, multinomial, uniform
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
+from pymc_bnn.distributions.base import ValidatedDiscrete
 from pymc_bnn.distributions.multinomial import (
-    _as_count_total,
-    _support_point,
+    as_trial_count,
     count_support,
     log_multinomial_coefficient,
+    multinomial_support_point,
 )
 from pymc_bnn.distributions.simplex import (
     and_integer_valued,
     check_broadcastable,
-    check_observed_counts,
     float64_probs,
 )
 
@@ -121,6 +121,8 @@ def _as_concentration(a) -> TensorVariable:
 
 
 class _DirichletMultinomial(Discrete):
+    """Implementation of :class:`DirichletMultinomial`, whose ``dist`` validates the arguments."""
+
     rv_type = DirichletMultinomialRV
     rv_op = DirichletMultinomialRV.rv_op
 
@@ -129,13 +131,13 @@ class _DirichletMultinomial(Discrete):
         return super().dist([n, a], **kwargs)
 
     def support_point(rv, size, n, a):
-        return _support_point(rv, size, n, a / pt.sum(a, axis=-1, keepdims=True))
+        return multinomial_support_point(rv, size, n, a / pt.sum(a, axis=-1, keepdims=True))
 
     def logp(value, n, a):
         return dirichlet_multinomial_logp(value, n, a)
 
 
-class DirichletMultinomial(Discrete):
+class DirichletMultinomial(ValidatedDiscrete):
     r"""Dirichlet-multinomial distribution, a drop-in for ``pm.DirichletMultinomial``.
 
     .. math::
@@ -176,14 +178,10 @@ class DirichletMultinomial(Discrete):
     ...     counts = pb.DirichletMultinomial("counts", n=10, a=a, observed=[2, 3, 5])
     """
 
-    def __new__(cls, name: str, *args, observed=None, **kwargs) -> TensorVariable:
-        check_observed_counts(observed, name)
-        return super().__new__(cls, name, *args, observed=observed, **kwargs)
-
     @classmethod
     def dist(cls, n, a, **kwargs) -> TensorVariable:
         """Create an unregistered Dirichlet-multinomial variable (see the class docstring)."""
-        n = _as_count_total(n)
+        n = as_trial_count(n)
         a = _as_concentration(a)
         check_broadcastable({"n": n.type.shape, "a": a.type.shape[:-1]})
         return _DirichletMultinomial.dist(n, a, **kwargs)

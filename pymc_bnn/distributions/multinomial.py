@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
-from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
+from pymc.distributions.distribution import SymbolicRandomVariable
 from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
 from pymc.pytensorf import normalize_rng_param
 from pytensor.tensor.random.basic import multinomial
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
+from pymc_bnn.distributions.base import ProbsOrLogitsDiscrete, probs_and_logits
 from pymc_bnn.distributions.simplex import (
     Kind,
     and_integer_valued,
-    as_probs_or_logits,
-    check_broadcastable,
-    check_observed_counts,
     float64_probs,
     log_probs,
     parameter_conditions,
@@ -29,9 +29,11 @@ __all__ = [
     "Multinomial",
     "MultinomialLogits",
     "MultinomialProbs",
+    "as_trial_count",
     "count_support",
     "log_multinomial_coefficient",
     "multinomial_logp",
+    "multinomial_support_point",
 ]
 
 
@@ -147,45 +149,77 @@ def multinomial_logp(
     )
 
 
-def _support_point(rv, size, n, p):
+def multinomial_support_point(rv, size, n, p) -> TensorVariable:
+    """PyMC's support point of the Multinomial: ``n * p`` rounded to counts summing to ``n``.
+
+    Shared by the Multinomial (with ``p`` normalized in float64) and the
+    Dirichlet-multinomial (with the mean probabilities ``a / sum(a)``).
+
+    Parameters
+    ----------
+    rv : TensorVariable
+        The random variable (unused, as in PyMC's signature).
+    size : TensorVariable or None
+        Its ``size``; the result is broadcast to it.
+    n : TensorVariable
+        Number of trials.
+    p : TensorVariable
+        Probabilities, categories on the last axis, summing to 1.
+
+    Examples
+    --------
+    >>> multinomial_support_point(None, None, pt.as_tensor(10), pt.as_tensor([0.26, 0.74])).eval()
+    array([3., 7.])
+    """
     return pm.Multinomial.support_point(rv, size, n, p)
 
 
-class MultinomialProbs(Discrete):
-    """Multinomial parametrized by probabilities; use :class:`Multinomial` (``p=``)."""
-
-    rv_type = MultinomialProbsRV
-    rv_op = MultinomialProbsRV.rv_op
-
-    @classmethod
-    def dist(cls, n, p, **kwargs):
-        return super().dist([n, p], **kwargs)
-
-    def support_point(rv, size, n, p):
-        return _support_point(rv, size, n, float64_probs("p", p))
-
-    def logp(value, n, p):
-        return multinomial_logp(value, n, p, "p")
+def _support_point(rv, size, n, param, kind: Kind):
+    return multinomial_support_point(rv, size, n, float64_probs(kind, param))
 
 
-class MultinomialLogits(Discrete):
-    """Multinomial parametrized by logits; use :class:`Multinomial` (``logit_p=``)."""
-
-    rv_type = MultinomialLogitsRV
-    rv_op = MultinomialLogitsRV.rv_op
-
-    @classmethod
-    def dist(cls, n, logit_p, **kwargs):
-        return super().dist([n, logit_p], **kwargs)
-
-    def support_point(rv, size, n, logit_p):
-        return _support_point(rv, size, n, float64_probs("logit_p", logit_p))
-
-    def logp(value, n, logit_p):
-        return multinomial_logp(value, n, logit_p, "logit_p")
+MultinomialProbs, MultinomialLogits = probs_and_logits(
+    "Multinomial",
+    MultinomialProbsRV,
+    MultinomialLogitsRV,
+    logp=multinomial_logp,
+    support_point=_support_point,
+)
 
 
-def _as_count_total(n) -> TensorVariable:
+def as_trial_count(n) -> TensorVariable:
+    """Validate the number of trials ``n`` of a Multinomial or Dirichlet-multinomial.
+
+    A constant ``n`` must hold nonnegative whole numbers; a float one is
+    converted to int64.  A symbolic ``n`` must be numeric; its values are
+    checked in the log-density.
+
+    Parameters
+    ----------
+    n : tensor_like
+        Number of trials.
+
+    Returns
+    -------
+    TensorVariable
+        ``n`` as a tensor.
+
+    Raises
+    ------
+    ValueError
+        If a constant ``n`` is negative, NaN or not a whole number.
+    TypeError
+        If ``n`` is not numeric.
+
+    Examples
+    --------
+    >>> as_trial_count(3.0).dtype
+    'int64'
+    >>> as_trial_count(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must hold whole numbers of trials; got 1.5.
+    """
     n = pt.as_tensor_variable(n)
     if isinstance(n, TensorConstant):
         data = np.asarray(n.data)
@@ -200,7 +234,7 @@ def _as_count_total(n) -> TensorVariable:
     return n
 
 
-class Multinomial(Discrete):
+class Multinomial(ProbsOrLogitsDiscrete):
     r"""Multinomial distribution, a drop-in for ``pm.Multinomial`` that also takes logits.
 
     .. math::
@@ -248,15 +282,9 @@ class Multinomial(Discrete):
     ...     counts = pb.Multinomial("counts", n=10, logit_p=logits, observed=[2, 3, 5])
     """
 
-    def __new__(cls, name: str, *args, observed=None, **kwargs) -> TensorVariable:
-        check_observed_counts(observed, name)
-        return super().__new__(cls, name, *args, observed=observed, **kwargs)
+    variants: ClassVar = {"p": MultinomialProbs, "logit_p": MultinomialLogits}
 
     @classmethod
     def dist(cls, n, p=None, logit_p=None, **kwargs) -> TensorVariable:
         """Create an unregistered Multinomial variable (see the class docstring)."""
-        n = _as_count_total(n)
-        kind, value = as_probs_or_logits(p, logit_p)
-        check_broadcastable({"n": n.type.shape, kind: value.type.shape[:-1]})
-        impl = MultinomialProbs if kind == "p" else MultinomialLogits
-        return impl.dist(n, value, **kwargs)
+        return cls.dist_variant(p, logit_p, {"n": as_trial_count(n)}, **kwargs)

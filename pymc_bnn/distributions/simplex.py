@@ -2,12 +2,21 @@
 
 Both distributions take the class probabilities either as ``p`` (a point on the
 simplex) or as ``logit_p`` (unnormalized log-probabilities).  This module holds
-everything the two have in common:
+the functions the two have in common:
 
 * choosing and validating the parametrization (:func:`as_probs_or_logits`),
 * the checks of constant parameters, which raise an error naming the argument,
-* the symbolic parameter conditions handed to PyMC's ``check_parameters``,
-* the conversion to log-probabilities used by the log-density.
+* the symbolic parameter conditions handed to PyMC's ``check_parameters``
+  (:func:`parameter_conditions`); the constant and the symbolic check of the
+  sum of ``p`` share one tolerance test, :func:`sums_to_one`,
+* the conversion to log-probabilities used by the log-density
+  (:func:`log_probs`) and to float64 probabilities used by the draws
+  (:func:`float64_probs`),
+* two checks the count distributions share as well: integer-valued support
+  (:func:`and_integer_valued`) and broadcastable batch shapes
+  (:func:`check_broadcastable`).
+
+The distribution classes built on these are in :mod:`pymc_bnn.distributions.base`.
 
 Rules (documented in the distributions' docstrings):
 
@@ -34,12 +43,12 @@ __all__ = [
     "and_integer_valued",
     "as_probs_or_logits",
     "check_broadcastable",
-    "check_observed_counts",
     "float64_probs",
     "log_probs",
     "parameter_conditions",
     "parameter_message",
     "simplex_atol",
+    "sums_to_one",
 ]
 
 Kind = Literal["p", "logit_p"]
@@ -61,8 +70,40 @@ def simplex_atol(dtype: str) -> float:
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
-def _float_dtype(x: TensorVariable) -> str:
-    return x.dtype if x.dtype.startswith("float") else pytensor.config.floatX
+def sums_to_one(total: np.ndarray | TensorVariable, dtype: str) -> np.ndarray | TensorVariable:
+    """Whether the sums ``total`` of probability vectors are 1 within :func:`simplex_atol`.
+
+    The one tolerance test of ``p``: the constant check (numpy arrays) and the
+    symbolic parameter condition (tensors) both call it.  ``dtype`` is the
+    float dtype of the probabilities, which sets the tolerance.  A NaN sum is
+    not 1.
+
+    Parameters
+    ----------
+    total : numpy.ndarray or TensorVariable
+        Sums of the probabilities along their last axis.
+    dtype : str
+        Float dtype of the probabilities, e.g. ``"float32"``.
+
+    Returns
+    -------
+    numpy.ndarray or TensorVariable
+        Boolean, ``|total - 1| <= simplex_atol(dtype)`` elementwise, of the same
+        kind as ``total``.
+
+    Examples
+    --------
+    >>> sums_to_one(np.array([1.0 + 1e-9, 1.1, np.nan]), "float64")
+    array([ True, False, False])
+    >>> sums_to_one(pt.as_tensor([1.0 + 1e-5]), "float32").eval()
+    array([ True])
+    """
+    return abs(total - 1) <= simplex_atol(dtype)
+
+
+def _float_dtype(dtype: str) -> str:
+    """``dtype`` itself if it is a float dtype, else ``floatX`` (what integer input becomes)."""
+    return dtype if dtype.startswith("float") else pytensor.config.floatX
 
 
 def _constant_data(x: TensorVariable) -> np.ndarray | None:
@@ -76,8 +117,7 @@ def parameter_conditions(kind: Kind, value: TensorVariable) -> list[TensorVariab
     ``logit_p``: no NaN, no ``+inf`` and at least one finite entry per row.
     """
     if kind == "p":
-        total = pt.sum(value, axis=-1)
-        return [pt.ge(value, 0), pt.le(pt.abs(total - 1), simplex_atol(value.dtype))]
+        return [pt.ge(value, 0), sums_to_one(pt.sum(value, axis=-1), value.dtype)]
     # NaN fails both comparisons, so it is rejected too.
     return [pt.lt(value, np.inf), pt.gt(pt.max(value, axis=-1), -np.inf)]
 
@@ -95,8 +135,9 @@ def _check_constant_p(p: np.ndarray) -> None:
     if np.any(p < 0):
         raise ValueError(f"p must be nonnegative; got negative entries: {p[p < 0]}.")
     total = np.sum(p, axis=-1)
-    atol = simplex_atol(p.dtype.name if p.dtype.kind == "f" else pytensor.config.floatX)
-    bad = np.abs(total - 1) > atol
+    dtype = _float_dtype(p.dtype.name)
+    atol = simplex_atol(dtype)
+    bad = ~sums_to_one(total, dtype)
     if np.any(bad):
         raise ValueError(
             "p must sum to 1 along its last axis (within "
@@ -170,7 +211,7 @@ def as_probs_or_logits(p, logit_p) -> tuple[Kind, TensorVariable]:
     data = _constant_data(value)
     if data is not None:
         (_check_constant_p if kind == "p" else _check_constant_logits)(data)
-    return kind, pt.cast(value, _float_dtype(value))
+    return kind, pt.cast(value, _float_dtype(value.dtype))
 
 
 def log_probs(kind: Kind, value: TensorVariable) -> TensorVariable:
@@ -241,43 +282,3 @@ def and_integer_valued(condition: TensorVariable, x: TensorVariable) -> TensorVa
     if x.dtype.startswith("float"):
         return pt.and_(condition, pt.eq(x, pt.floor(x)))
     return condition
-
-
-def check_observed_counts(observed, name: str) -> None:
-    """Raise a ``ValueError`` if numeric ``observed`` data holds negative or non-integer entries.
-
-    PyMC casts observed data to the variable's integer dtype, which silently
-    truncates ``0.5`` to ``0``; checking before that cast turns bad labels or
-    counts into an error that names the variable.  Symbolic data (``pm.Data``,
-    tensors) is left to the log-density, which gives ``-inf`` off the support.
-
-    Examples
-    --------
-    >>> check_observed_counts(np.array([0, 1.5]), "y")
-    Traceback (most recent call last):
-    ...
-    ValueError: observed data for 'y' must hold nonnegative integers; found non-integer values ...
-    """
-    if observed is None or isinstance(observed, pytensor.graph.basic.Variable):
-        return
-    data = np.asarray(observed)
-    if data.dtype.kind not in "biuf":
-        return
-    with np.errstate(invalid="ignore"):
-        bad_nan = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
-        bad_frac = ~bad_nan & (data != np.floor(data))
-    if bad_nan.any():
-        raise ValueError(
-            f"observed data for {name!r} contains NaN (first at index "
-            f"{tuple(int(i) for i in np.argwhere(bad_nan)[0])})."
-        )
-    if bad_frac.any():
-        raise ValueError(
-            f"observed data for {name!r} must hold nonnegative integers; found non-integer "
-            f"values {data[bad_frac][:5]}."
-        )
-    if (data < 0).any():
-        raise ValueError(
-            f"observed data for {name!r} must hold nonnegative integers; found negative "
-            f"values {data[data < 0][:5]}."
-        )

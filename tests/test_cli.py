@@ -1,4 +1,7 @@
-"""The pymc-bnn command run as a user runs it, in a subprocess; asserts on output and files."""
+"""The pymc-bnn command run as a user runs it, in a subprocess; asserts on output and files.
+
+Also, in process: the feature scaler, the CSV checks and the output folders.
+"""
 
 import json
 import re
@@ -9,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
+
+from pymc_bnn.cli import main
 
 
 def run(*args, cwd=None):
@@ -51,6 +56,7 @@ def fitted(iris_csv, tmp_path_factory):
     return out_dir, result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [[], ["demo"], ["fit"], ["predict"], ["check-upstream"]])
 def test_help_for_every_command(command):
     out = run(*command, "--help")
@@ -61,6 +67,7 @@ def test_help_for_every_command(command):
         assert all(o in out.stdout for o in ["--target", "--model", "--hidden", "--seed"])
 
 
+@pytest.mark.slow
 def test_fit_reports_on_held_out_rows_and_saves_the_model(fitted, iris_csv):
     out_dir, result = fitted
     summary = "150 rows, 4 features, target 'species' with 3 classes; held out 30 rows"
@@ -77,6 +84,7 @@ def test_fit_reports_on_held_out_rows_and_saves_the_model(fitted, iris_csv):
     assert (out_dir / "posterior.npz").is_file()
 
 
+@pytest.mark.slow
 def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tmp_path):
     out_dir, _ = fitted
     new = pd.read_csv(iris_csv).drop(columns="species").iloc[::10]
@@ -101,6 +109,7 @@ def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tm
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv"), table)
 
 
+@pytest.mark.slow
 def test_predict_refuses_data_whose_features_differ(fitted, iris_csv, tmp_path):
     out_dir, _ = fitted
     new = pd.read_csv(iris_csv).drop(columns=["species", "petal_width"]).assign(colour=1.0)
@@ -110,6 +119,7 @@ def test_predict_refuses_data_whose_features_differ(fitted, iris_csv, tmp_path):
     assert not (tmp_path / "p.csv").exists()
 
 
+@pytest.mark.slow
 def test_predict_refuses_nan_and_a_folder_that_is_no_model(fitted, iris_csv, tmp_path):
     out_dir, _ = fitted
     new = pd.read_csv(iris_csv).drop(columns="species").head(5)
@@ -121,6 +131,7 @@ def test_predict_refuses_nan_and_a_folder_that_is_no_model(fitted, iris_csv, tmp
     assert_one_line_error(out, "not a saved model")
 
 
+@pytest.mark.slow
 def test_fit_refuses_to_overwrite_without_force(fitted, iris_csv):
     out_dir, _ = fitted
     before = (out_dir / "metadata.json").read_text()
@@ -141,6 +152,7 @@ def _bad_tables():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(_bad_tables()))
 def test_fit_rejects_bad_tables_in_one_line(case, tmp_path):
     frame, message = _bad_tables()[case]
@@ -150,11 +162,13 @@ def test_fit_rejects_bad_tables_in_one_line(case, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.slow
 def test_fit_rejects_a_missing_file(tmp_path):
     out = run("fit", tmp_path / "nope.csv", "--target", "y")
     assert_one_line_error(out, "nope.csv: no such file")
 
 
+@pytest.mark.slow
 def test_bnn_fit_and_predict(iris_csv, tmp_path):
     fit = run(
         "fit", iris_csv, "--target", "species", "--model", "bnn", "--hidden", "5",
@@ -168,6 +182,7 @@ def test_bnn_fit_and_predict(iris_csv, tmp_path):
     assert len(pd.read_csv(tmp_path / "p.csv")) == 150
 
 
+@pytest.mark.slow
 def test_demo_compares_the_models_and_writes_plots(tmp_path):
     out_dir = tmp_path / "demo"
     args = ["--out", out_dir, "--iterations", 1000, "--hidden", "8", "--no-progress"]
@@ -188,6 +203,7 @@ def test_demo_compares_the_models_and_writes_plots(tmp_path):
     assert (out_dir / "reliability.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_demo_refuses_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "mine.txt").write_text("keep me")
     out = run("demo", "--out", tmp_path)
@@ -210,3 +226,195 @@ def test_output_folders_are_only_reused_when_empty_forced_or_our_own(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CLIError, match="not a folder"):
         prepare_dir(tmp_path / "file", force=True)
+
+
+# The saved model: scaling, predictions, older folders ----------------------------------
+
+
+def _training_rows(iris_csv, seed):
+    """The training split fit makes (stratified 80/20), recomputed."""
+    from sklearn.model_selection import train_test_split
+
+    frame = pd.read_csv(iris_csv)
+    X, y = frame.drop(columns="species"), frame["species"]
+    return train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)[0]
+
+
+@pytest.mark.slow
+def test_fit_saves_the_training_rows_mean_and_standard_deviation(fitted, iris_csv):
+    out_dir, _ = fitted
+    scaling = json.loads((out_dir / "metadata.json").read_text())["scaling"]
+    train = _training_rows(iris_csv, seed=3)
+    assert scaling["columns"] == list(train.columns)
+    np.testing.assert_allclose(scaling["mean"], train.mean(), rtol=1e-12)
+    np.testing.assert_allclose(scaling["scale"], train.std(ddof=0), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_predict_scales_new_rows_as_saved_and_applies_the_saved_estimator(
+    fitted, iris_csv, tmp_path
+):
+    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+
+    out_dir, _ = fitted
+    new = pd.read_csv(iris_csv).drop(columns="species").iloc[5::7]
+    new.to_csv(tmp_path / "new.csv", index=False)
+    assert (
+        main(
+            ["predict", str(out_dir), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]
+        )
+        == 0
+    )
+    table = pd.read_csv(tmp_path / "p.csv")
+
+    meta = json.loads((out_dir / "metadata.json").read_text())
+    scaled = (new - meta["scaling"]["mean"]) / meta["scaling"]["scale"]  # by hand
+    estimator = BayesianSoftmaxClassifier.load(out_dir)
+    expected = estimator.predict_proba(scaled)
+    probs = table[[f"p_{c}" for c in meta["classes"]]].to_numpy()
+    np.testing.assert_allclose(probs, expected, rtol=0, atol=1e-12)
+    assert table["predicted"].tolist() == estimator.predict(scaled).tolist()
+
+
+@pytest.mark.slow
+def test_a_model_folder_of_the_first_pymc_bnn_fit_predicts_the_same(fitted, iris_csv, tmp_path):
+    # Version 0.1 wrote "hidden": null for softmax models, no n_features and the scaling
+    # without its column list (all features).
+    out_dir, _ = fitted
+    old = tmp_path / "old-model"
+    old.mkdir()
+    (old / "posterior.npz").write_bytes((out_dir / "posterior.npz").read_bytes())
+    meta = json.loads((out_dir / "metadata.json").read_text())
+    meta["options"]["hidden"] = None
+    del meta["n_features"], meta["scaling"]["columns"]
+    (old / "metadata.json").write_text(json.dumps(meta))
+    outputs = []
+    for folder in (out_dir, old):
+        out = tmp_path / f"{folder.name}.csv"
+        assert main(["predict", str(folder), str(iris_csv), "--out", str(out)]) == 0
+        outputs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(*outputs)
+
+
+def test_predict_refuses_a_model_saved_without_the_feature_scaling(tmp_path, capsys):
+    # A folder from estimator.save() alone: a valid model, but fit's scaling is unknown.
+    model = tmp_path / "model"
+    model.mkdir()
+    meta = {
+        "format": "pymc-bnn model 1",
+        "model": "glm",
+        "options": {},
+        "features": ["a"],
+        "classes": [0, 1],
+        "posterior_dims": {"y_coef": ["chain", "draw", "features", "classes"]},
+    }
+    (model / "metadata.json").write_text(json.dumps(meta))
+    np.savez(model / "posterior.npz", y_coef=np.zeros((1, 2, 1, 2)))
+    pd.DataFrame({"a": [1.0]}).to_csv(tmp_path / "new.csv", index=False)
+    assert main(["predict", str(model), str(tmp_path / "new.csv")]) == 2
+    assert "not a model saved by pymc-bnn fit" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_help_loads_neither_pymc_nor_matplotlib():
+    code = (
+        "import sys\n"
+        "from pymc_bnn.cli import main\n"
+        "try:\n"
+        "    main(['fit', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'pymc', 'pytensor', 'matplotlib', 'hypothesis', 'sklearn'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# The feature scaler, in process ---------------------------------------------------------
+
+
+def test_scaler_standardizes_chosen_columns_like_numpy():
+    from pymc_bnn.cli.scaling import make_scaler, scaler_to_json
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(5, 3, 50), "b": rng.exponential(2, 50), "c": np.full(50, 7.0)}
+    )
+    scaler = make_scaler(["a", "b", "c"]).fit(X)
+    values = X.to_numpy()
+    std = values.std(axis=0)
+    expected = (values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    np.testing.assert_allclose(scaler.transform(X).to_numpy(), expected, rtol=1e-12, atol=1e-14)
+    saved = scaler_to_json(scaler)
+    assert saved["columns"] == ["a", "b", "c"]
+    np.testing.assert_allclose(saved["mean"], values.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(saved["scale"], [std[0], std[1], 1.0], rtol=1e-13)
+    json.dumps(saved)  # plain JSON, no pickle
+
+    only_a = make_scaler(["a"]).fit(X).transform(X)
+    assert list(only_a.columns) == ["a", "b", "c"]
+    np.testing.assert_array_equal(only_a[["b", "c"]], X[["b", "c"]])
+
+
+def test_rebuilt_scaler_transforms_exactly_as_the_fitted_one():
+    from pymc_bnn.cli.scaling import make_scaler, scaler_from_json, scaler_to_json
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(40, 3)) * [1.0, 10.0, 1e-3], columns=["x", "y", "z"])
+    new = pd.DataFrame(rng.normal(size=(7, 3)), columns=["x", "y", "z"])
+    for columns in (["x", "y", "z"], ["z", "x"]):
+        fitted = make_scaler(columns).fit(X)
+        saved = json.loads(json.dumps(scaler_to_json(fitted)))
+        rebuilt = scaler_from_json(saved, list(X.columns))
+        pd.testing.assert_frame_equal(
+            rebuilt.transform(new), fitted.transform(new), check_exact=True
+        )
+    legacy = scaler_to_json(make_scaler(list(X.columns)).fit(X))
+    del legacy["columns"]  # older model folders: every feature is scaled
+    pd.testing.assert_frame_equal(
+        scaler_from_json(legacy, list(X.columns)).transform(new),
+        make_scaler(list(X.columns)).fit(X).transform(new),
+        check_exact=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [
+        ({"mean": [0.0], "scale": [1.0]}, "does not fit the features"),
+        ({"columns": ["a", "q"], "mean": [0.0, 0.0], "scale": [1.0, 1.0]}, r"unknown \['q'\]"),
+        ({"mean": [0.0, 0.0], "scale": [1.0, 0.0]}, "non-positive scale"),
+        ({"mean": [0.0, None], "scale": [1.0, 1.0]}, "non-finite mean"),
+        ({"scale": [1.0, 1.0]}, "malformed"),
+    ],
+)
+def test_scaler_refuses_saved_entries_that_do_not_fit(saved, message):
+    from pymc_bnn.cli.scaling import scaler_from_json
+
+    with pytest.raises(ValueError, match=message):
+        scaler_from_json(saved, ["a", "b"])
+
+
+# The CSV checks, in process: check_features with the file, column and line -------------
+
+
+def test_feature_checks_name_the_file_column_and_line():
+    from pymc_bnn.cli import CLIError
+    from pymc_bnn.cli.tables import check_feature_table, select_features
+
+    text = pd.DataFrame({f"t{i}": ["x"] for i in range(7)}).assign(n=[1.0])
+    with pytest.raises(CLIError, match=r"^d\.csv: non-numeric feature columns \['t0', .*'t6'\]"):
+        check_feature_table(text, "d.csv")  # all seven named, not only five
+    inf = pd.DataFrame({"a": [1.0, -np.inf, 2.0, np.inf], "b": [0.0, 1.0, np.nan, 2.0]})
+    with pytest.raises(CLIError) as err:
+        check_feature_table(inf, "d.csv")  # NaN is reported before inf, as before
+    assert str(err.value) == (
+        "d.csv: missing value (NaN) in column 'b' on line 4 (data row 3); 1 such cells in all"
+    )
+    with pytest.raises(CLIError) as err:
+        check_feature_table(inf.fillna(0.0), "d.csv")
+    assert str(err.value) == "d.csv: inf in column 'a' on line 3 (data row 2); 2 such cells in all"
+    ok = select_features(pd.DataFrame({"b": [1], "a": [True]}), ["a", "b"], "d.csv")
+    assert list(ok.columns) == ["a", "b"] and (ok.dtypes == np.float64).all()

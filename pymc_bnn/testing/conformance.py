@@ -1,7 +1,7 @@
 """Run pymc_bnn's likelihood properties against the installed PyMC and report what fails.
 
 ``pymc-bnn check-upstream`` (or ``python -m pymc_bnn.testing.conformance``) checks
-every property of :mod:`pymc_bnn.testing.properties` against ``pm.Categorical``,
+every property of :mod:`pymc_bnn.testing.contract` against ``pm.Categorical``,
 ``pm.Multinomial`` and ``pm.DirichletMultinomial``, and against pymc_bnn's
 own distributions as a control.  For each failure it prints the minimal
 counterexample hypothesis shrank to, the actual and expected values, and a
@@ -13,7 +13,7 @@ fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing.
 Examples
 --------
 >>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.testing.properties import get
+>>> from pymc_bnn.testing.contract import get
 >>> result = check_property(get("Categorical", "single_category"), PYMC_BNN)
 >>> result.status
 'holds'
@@ -29,16 +29,18 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # hypothesis is a test dependency: imported when the checks run
+from pymc_bnn.testing import DISTRIBUTIONS
+
+# hypothesis is a test dependency, and the contract needs it: both are imported when
+# the checks run, so the command line (which adds this module's options) works without.
+if TYPE_CHECKING:
     from hypothesis import settings
 
-    from pymc_bnn.testing import Implementation
-    from pymc_bnn.testing.properties import Property
+    from pymc_bnn.testing.contract import Property
+    from pymc_bnn.testing.implementations import Implementation
 
 __all__ = ["Result", "add_arguments", "check_property", "main", "run"]
 
-#: The distributions checked, in report order.
-DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
 IMPLEMENTATIONS = ("pymc", "pymc_bnn")
 
 
@@ -75,7 +77,7 @@ def _settings(examples: int) -> settings:
 
 
 def _describe_error(prop: Property, impl: Implementation, case, err: BaseException) -> Result:
-    from pymc_bnn.testing.properties import PropertyFailure, case_text
+    from pymc_bnn.testing.contract import PropertyFailure, case_text
 
     result = Result(prop.distribution, prop.name, prop.summary, impl.name, "fails")
     result.counterexample = case_text(case)
@@ -227,8 +229,8 @@ def _print_text(results: list[Result], header: str, out) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the checks that ``args`` select, print the report and return the exit status."""
     try:
-        from pymc_bnn.testing import PYMC, PYMC_BNN
-        from pymc_bnn.testing.properties import select
+        from pymc_bnn.testing.contract import select
+        from pymc_bnn.testing.implementations import PYMC, PYMC_BNN
     except ImportError as err:
         print(f"check-upstream needs the test extra (pip install 'pymc_bnn[test]'): {err}")
         return 3

@@ -1,6 +1,6 @@
 """pymc_bnn.Categorical against exact oracles: the contract of issue 2, one property per point.
 
-The properties live in :mod:`pymc_bnn.testing.properties`, shared with
+The properties live in :mod:`pymc_bnn.testing.contract.categorical`, shared with
 ``pymc-bnn check-upstream``; here each runs against pymc_bnn.  Tolerance:
 relative 1e-10 in float64 (the log-probability is a single log_softmax entry,
 exact to a few ulps), 1e-5 in float32.
@@ -14,15 +14,13 @@ from hypothesis import strategies as st
 from scipy import special
 
 import pymc_bnn as pb
-from pymc_bnn.testing import PYMC_BNN, properties
-
-RTOL, ATOL = properties.RTOL, properties.ATOL
+from pymc_bnn.testing import PYMC_BNN
+from pymc_bnn.testing.contract import RTOL, fixed_cases, hypothesis_properties
+from pymc_bnn.testing.contract.categorical import INVALID_PARAMETERS
 
 
 # Points 1-4, 7 and the reduction to a one-trial Multinomial.
-@pytest.mark.parametrize(
-    "prop", properties.hypothesis_properties("Categorical"), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("prop", hypothesis_properties("Categorical"), ids=lambda p: p.name)
 @given(data=st.data())
 def test_property(prop, data):
     prop.check(PYMC_BNN, data.draw(prop.strategy))
@@ -32,7 +30,7 @@ def test_property(prop, data):
 # zero probabilities, invalid parameters, one category, draws.
 @pytest.mark.parametrize(
     ("prop", "case"),
-    [pytest.param(p, c, id=i) for p, c, i in properties.fixed_cases("Categorical")],
+    [pytest.param(p, c, id=i) for p, c, i in fixed_cases("Categorical")],
 )
 def test_property_case(prop, case):
     prop.check(PYMC_BNN, case)
@@ -41,7 +39,7 @@ def test_property_case(prop, case):
 # 5. Invalid constant parameters: pymc_bnn's ValueError names the argument.
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [(c.kwargs, c.match) for c in properties.CATEGORICAL_INVALID]
+    [(c.kwargs, c.match) for c in INVALID_PARAMETERS]
     + [(dict(p=[0.5, 0.5], logit_p=[0.0, 0.0]), "got both"), (dict(), "got neither")],
 )
 def test_invalid_constant_parameters_raise_naming_the_argument(kwargs, match):

@@ -1,6 +1,6 @@
 """pymc_bnn.DirichletMultinomial against scipy.stats.dirichlet_multinomial.
 
-The properties live in :mod:`pymc_bnn.testing.properties`, shared with
+The properties live in :mod:`pymc_bnn.testing.contract.dirichlet_multinomial`, shared with
 ``pymc-bnn check-upstream``.  Tolerance: relative and absolute 1e-9 (the
 log-pmf is a difference of gammaln terms up to about 1e4), 1e-5 in float32;
 concentrations in [1e-3, 1e3], where scipy itself is exact.
@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import pymc_bnn as pb
-from pymc_bnn.testing import PYMC_BNN, properties
+from pymc_bnn.testing import PYMC_BNN
+from pymc_bnn.testing.contract import fixed_cases, hypothesis_properties
+from pymc_bnn.testing.contract.dirichlet_multinomial import INVALID_PARAMETERS
 
 
 @pytest.mark.parametrize(
-    "prop", properties.hypothesis_properties("DirichletMultinomial"), ids=lambda p: p.name
+    "prop", hypothesis_properties("DirichletMultinomial"), ids=lambda p: p.name
 )
 @given(data=st.data())
 def test_property(prop, data):
@@ -27,15 +29,13 @@ def test_property(prop, data):
 
 @pytest.mark.parametrize(
     ("prop", "case"),
-    [pytest.param(p, c, id=i) for p, c, i in properties.fixed_cases("DirichletMultinomial")],
+    [pytest.param(p, c, id=i) for p, c, i in fixed_cases("DirichletMultinomial")],
 )
 def test_property_case(prop, case):
     prop.check(PYMC_BNN, case)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"), [(c.kwargs, c.match) for c in properties.DIRICHLET_MULTINOMIAL_INVALID]
-)
+@pytest.mark.parametrize(("kwargs", "match"), [(c.kwargs, c.match) for c in INVALID_PARAMETERS])
 def test_invalid_constant_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         pb.DirichletMultinomial.dist(**kwargs)

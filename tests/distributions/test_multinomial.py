@@ -1,6 +1,6 @@
 """pymc_bnn.Multinomial against scipy: the contract of issue 2, one property per point.
 
-The properties themselves live in :mod:`pymc_bnn.testing.properties`, shared with
+The properties themselves live in :mod:`pymc_bnn.testing.contract.multinomial`, shared with
 ``pymc-bnn check-upstream``, which runs them against PyMC; here each runs
 against pymc_bnn.  Tolerances (stated there): relative 1e-10 in float64 (the
 log-pmf is a sum of a few gammaln terms each exact to ~1e-15 relative; 1e-10
@@ -18,21 +18,15 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 import pymc_bnn as pb
-from pymc_bnn.testing import (
-    PYMC_BNN,
-    multinomial_cases,
-    multinomial_logpmf_oracle,
-    properties,
-    scipy_multinomial_logpmf,
-)
-
-RTOL, ATOL = properties.RTOL, properties.ATOL
+from pymc_bnn.testing import PYMC_BNN
+from pymc_bnn.testing.contract import RTOL, fixed_cases, hypothesis_properties
+from pymc_bnn.testing.contract.multinomial import INVALID_PARAMETERS
+from pymc_bnn.testing.oracles import multinomial_logpmf_oracle, scipy_multinomial_logpmf
+from pymc_bnn.testing.strategies import multinomial_cases
 
 
 # Points 1-4 and 7 (logp for every dtype, logits, zero probabilities, support, float32, draws).
-@pytest.mark.parametrize(
-    "prop", properties.hypothesis_properties("Multinomial"), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("prop", hypothesis_properties("Multinomial"), ids=lambda p: p.name)
 @given(data=st.data())
 def test_property(prop, data):
     prop.check(PYMC_BNN, data.draw(prop.strategy))
@@ -41,7 +35,7 @@ def test_property(prop, data):
 # Points 5-7 as tables: invalid parameters, n = 0, one category, constant inputs, draws.
 @pytest.mark.parametrize(
     ("prop", "case"),
-    [pytest.param(p, c, id=i) for p, c, i in properties.fixed_cases("Multinomial")],
+    [pytest.param(p, c, id=i) for p, c, i in fixed_cases("Multinomial")],
 )
 def test_property_case(prop, case):
     prop.check(PYMC_BNN, case)
@@ -60,7 +54,7 @@ def test_logits_oracle_agrees_with_scipy_where_softmax_is_exact(case):
 # 5. Invalid constant parameters: pymc_bnn's ValueError names the argument.
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [(c.kwargs, c.match) for c in properties.MULTINOMIAL_INVALID]
+    [(c.kwargs, c.match) for c in INVALID_PARAMETERS]
     + [
         (dict(n=3, p=[0.5, 0.5], logit_p=[0.0, 0.0]), "exactly one of p .* got both"),
         (dict(n=3), "exactly one of p .* got neither"),

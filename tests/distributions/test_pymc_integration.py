@@ -2,7 +2,8 @@
 
 A Dirichlet prior with a Multinomial likelihood is conjugate: the posterior is
 Dirichlet(alpha + counts), whose mean is known exactly, so NUTS and ADVI have an
-oracle.  These fit models, so they are the slowest tests of the likelihood suite.
+oracle.  These fit models, so they are the slowest tests of the likelihood suite
+(marked ``slow``, as is the one that starts a fresh interpreter).
 """
 
 import subprocess
@@ -89,6 +90,7 @@ def test_bad_observed_data_raises_naming_the_variable(cls, kwargs, observed, mat
         cls("obs", observed=np.array(observed), **kwargs)
 
 
+@pytest.mark.slow
 def test_import_does_not_change_pymc():
     """Importing pymc_bnn leaves pm.Categorical / pm.Multinomial exactly as they were."""
     script = textwrap.dedent(

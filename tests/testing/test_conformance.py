@@ -4,9 +4,12 @@ One subprocess checks every property against PyMC and pymc_bnn on a small
 example budget (--json); the assertions below read its report.  Each
 disagreement listed in docs/distributions.md must be among the failures, the
 control (pymc_bnn) must hold throughout, and reproducers must show the wrong
-value when run on their own.
+value when run on their own.  These start interpreters and take about a minute,
+so they are marked ``slow``; the in-process tests at the end (``check_property``
+and ``run`` on one property) stay in the fast loop.
 """
 
+import argparse
 import json
 import re
 import subprocess
@@ -14,6 +17,10 @@ import sys
 
 import numpy as np
 import pytest
+
+from pymc_bnn.testing import PYMC, PYMC_BNN
+from pymc_bnn.testing.conformance import add_arguments, check_property, run
+from pymc_bnn.testing.contract import get
 
 RUN = [sys.executable, "-m", "pymc_bnn.testing.conformance", "--examples", "10", "--seed", "0"]
 
@@ -47,6 +54,7 @@ DOCUMENTED = {
 
 @pytest.fixture(scope="module")
 def report():
+    """The --json report of every property against both implementations."""
     out = subprocess.run([*RUN, "--json"], capture_output=True, text=True, timeout=600)
     payload = json.loads(out.stdout)
     payload["returncode"] = out.returncode
@@ -61,17 +69,20 @@ def _failures(report, implementation):
     }
 
 
+@pytest.mark.slow
 def test_exit_status_is_one_when_upstream_fails(report):
     assert report["returncode"] == report["exit_status"] == 1
     assert report["pymc"] and report["examples"] == 10
 
 
+@pytest.mark.slow
 def test_control_holds_everywhere(report):
     control = [r for r in report["results"] if r["implementation"] == "pymc_bnn"]
     assert len(control) > 40
     assert _failures(report, "pymc_bnn") == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("section", DOCUMENTED)
 def test_every_documented_disagreement_is_reported(report, section):
     failures = _failures(report, "pymc")
@@ -82,6 +93,7 @@ def test_every_documented_disagreement_is_reported(report, section):
         assert r["reproducer"].startswith("import numpy as np, pymc as pm")
 
 
+@pytest.mark.slow
 def test_dirichlet_multinomial_findings(report):
     failures = _failures(report, "pymc")
     for prop in (
@@ -92,6 +104,7 @@ def test_dirichlet_multinomial_findings(report):
         assert prop in failures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "prop",
     [
@@ -114,6 +127,7 @@ def test_reproducer_alone_shows_the_wrong_value(report, prop):
     assert not np.isclose(float(shown), float(r["expected"]))
 
 
+@pytest.mark.slow
 def test_text_report_and_filters():
     out = subprocess.run(
         [*RUN, "--distribution", "Categorical", "--property", "logit_p_constant_extreme"],
@@ -128,6 +142,7 @@ def test_text_report_and_filters():
     assert "pymc_bnn: 1 properties, all hold" in out.stdout
 
 
+@pytest.mark.slow
 def test_control_alone_exits_zero():
     out = subprocess.run(
         [*RUN, "--implementation", "pymc_bnn", "--distribution", "DirichletMultinomial"],
@@ -137,3 +152,53 @@ def test_control_alone_exits_zero():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "FAILS" not in out.stdout
+
+
+@pytest.mark.slow
+def test_works_without_hypothesis():
+    """hypothesis is a test extra: the runner's options load neither it nor PyMC (the
+    command line adds them), and a run exits 3 with a hint instead of a traceback."""
+    script = (
+        "import argparse, sys\n"
+        "sys.modules['hypothesis'] = None\n"
+        "from pymc_bnn.testing import conformance\n"
+        "conformance.add_arguments(argparse.ArgumentParser())\n"
+        "assert 'pymc' not in sys.modules\n"
+        "sys.exit(conformance.main([]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 3, out.stderr
+    assert "pip install 'pymc_bnn[test]'" in out.stdout
+
+
+# --- in process ----------------------------------------------------------------------------
+
+
+def test_table_property_reports_its_first_failing_case():
+    prop = get("Categorical", "logit_p_constant_extreme")
+    result = check_property(prop, PYMC)
+    assert (result.status, result.quantity) == ("fails", "logp")
+    assert (result.actual, result.expected) == ("-inf", "-1000.0")
+    expected_case = "kind=logit_p, value=1, theta=[    0. -1000.], expected=-1000.0"
+    assert result.counterexample == expected_case
+    assert "pm.Categorical.dist(logit_p=" in result.reproducer
+    assert check_property(prop, PYMC_BNN).status == "holds"
+
+
+def test_hypothesis_property_reports_a_shrunk_counterexample():
+    prop = get("Multinomial", "values_off_support_are_minus_inf[p]")
+    result = check_property(prop, PYMC, examples=20, random_seed=0)
+    assert result.status == "fails" and result.expected == "-inf"
+    # PyMC truncates non-integer counts: hypothesis shrinks to the smallest such case.
+    assert result.counterexample == "n=1.0, value=[0.5 0.5], theta=[0.5 0.5]"
+    assert np.isfinite(float(result.actual))
+
+
+def test_run_prints_the_text_report(capsys):
+    args = add_arguments(argparse.ArgumentParser()).parse_args(
+        ["--distribution", "DirichletMultinomial", "--property", "n_zero_and_single_category"]
+    )
+    assert run(args) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"n_zero_and_single_category\s+holds\s+holds", out)
+    assert "pymc: 1 properties, all hold" in out and "pymc_bnn: 1 properties, all hold" in out

@@ -369,6 +369,8 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         ------
         sklearn.exceptions.NotFittedError
             If the estimator is not fitted.
+        FileExistsError
+            If ``path`` is a file.
         TypeError
             If ``metadata`` is not a dict.
         ValueError
@@ -424,8 +426,11 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             text = json.dumps(meta, indent=2) + "\n"
         except (TypeError, ValueError) as err:
             raise ValueError(f"metadata cannot be saved as JSON: {err}.") from err
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(f"{folder} exists and is not a folder; path must be a folder.")
         arrays = {name: np.asarray(da.values) for name, da in posterior.data_vars.items()}
-        return _write_model(Path(path), text, arrays)
+        return _write_model(folder, text, arrays)
 
     @classmethod
     def read_metadata(cls, path: str | os.PathLike) -> dict[str, Any]:

@@ -257,7 +257,10 @@ def test_save_refuses_metadata_it_cannot_write_and_writes_nothing(softmax, tmp_p
     callable_option = pickle.loads(pickle.dumps(softmax)).set_params(identification=len)
     with pytest.raises(ValueError, match=r"option identification=.* cannot be saved as JSON"):
         callable_option.save(tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="file exists and is not a folder"):
+        softmax.save(tmp_path / "file")
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
 @pytest.mark.slow

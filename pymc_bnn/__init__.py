@@ -1,26 +1,69 @@
 """pymc_bnn: validated multiclass likelihoods and Bayesian classifiers for PyMC.
 
-Public API: the distributions :class:`Categorical` and :class:`Multinomial`, the
-model builders :func:`multinomial_glm`, :func:`bnn_layer` and :func:`bnn_classifier`,
-:func:`fit_advi` (ADVI with settings that suit them), the scikit-learn
-estimators :class:`BayesianSoftmaxClassifier` and :class:`BayesianMLPClassifier`, the
-modules :mod:`pymc_bnn.uncertainty` (measures) and :mod:`pymc_bnn.plots`
-(matplotlib figures, imported on first use), and :mod:`pymc_bnn.testing`
-(hypothesis strategies and oracles).
+The public API, by layer:
+
+* distributions (:mod:`pymc_bnn.distributions`): :class:`Categorical`,
+  :class:`Multinomial`, :class:`DirichletMultinomial`;
+* models (:mod:`pymc_bnn.models`), which register inside a ``pm.Model``:
+  :func:`multinomial_glm`, :func:`bnn_layer`, :func:`bnn_classifier`, the
+  handles they return (:class:`MultinomialGLM`, :class:`BayesianNeuralNetwork`)
+  and :func:`fit_advi`;
+* scikit-learn estimators (:mod:`pymc_bnn.sklearn`):
+  :class:`BayesianSoftmaxClassifier`, :class:`BayesianMLPClassifier`;
+* the application: :mod:`pymc_bnn.uncertainty` (measures), :mod:`pymc_bnn.plots`
+  (figures), :mod:`pymc_bnn.datasets` and the ``pymc-bnn`` command;
+* :mod:`pymc_bnn.testing`: hypothesis strategies, oracles and the likelihood
+  contract.
+
+Names are imported on first use, so ``import pymc_bnn`` (and ``pymc-bnn
+--help``) does not load PyMC until something needs it.
+
+Examples
+--------
+>>> import pymc_bnn as pb
+>>> sorted(pb.__all__)[:3]
+['BayesianMLPClassifier', 'BayesianNeuralNetwork', 'BayesianSoftmaxClassifier']
 """
 
-import importlib
+from __future__ import annotations
 
-from pymc_bnn import uncertainty
-from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
-from pymc_bnn.models.bnn import BNNClassifier, bnn_classifier, bnn_layer
-from pymc_bnn.models.glm import MultinomialGLM, multinomial_glm
-from pymc_bnn.models.inference import fit_advi
-from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
+import importlib
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from pymc_bnn import datasets, plots, uncertainty
+    from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
+    from pymc_bnn.models.bnn import BayesianNeuralNetwork, bnn_classifier, bnn_layer
+    from pymc_bnn.models.glm import MultinomialGLM, multinomial_glm
+    from pymc_bnn.models.inference import fit_advi
+    from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
+
+try:
+    __version__ = version("pymc_bnn")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+_WHERE = {
+    "Categorical": "pymc_bnn.distributions",
+    "DirichletMultinomial": "pymc_bnn.distributions",
+    "Multinomial": "pymc_bnn.distributions",
+    "MultinomialGLM": "pymc_bnn.models.glm",
+    "multinomial_glm": "pymc_bnn.models.glm",
+    "BayesianNeuralNetwork": "pymc_bnn.models.bnn",
+    "bnn_classifier": "pymc_bnn.models.bnn",
+    "bnn_layer": "pymc_bnn.models.bnn",
+    "fit_advi": "pymc_bnn.models.inference",
+    "BayesianMLPClassifier": "pymc_bnn.sklearn",
+    "BayesianSoftmaxClassifier": "pymc_bnn.sklearn",
+}
+_MODULES = ("datasets", "distributions", "models", "plots", "sklearn", "testing", "uncertainty")
+_RENAMED = {"BNNClassifier": "BayesianNeuralNetwork"}
 
 __all__ = [
-    "BNNClassifier",
     "BayesianMLPClassifier",
+    "BayesianNeuralNetwork",
     "BayesianSoftmaxClassifier",
     "Categorical",
     "DirichletMultinomial",
@@ -28,16 +71,32 @@ __all__ = [
     "MultinomialGLM",
     "bnn_classifier",
     "bnn_layer",
+    "datasets",
     "fit_advi",
     "multinomial_glm",
     "plots",
     "uncertainty",
 ]
-__version__ = "0.1.0.dev0"
 
 
 def __getattr__(name: str):
-    # matplotlib is imported only when plots are asked for.
-    if name == "plots":
-        return importlib.import_module("pymc_bnn.plots")
-    raise AttributeError(f"module 'pymc_bnn' has no attribute {name!r}")
+    if name in _RENAMED:
+        new = _RENAMED[name]
+        warnings.warn(
+            f"pymc_bnn.{name} is now pymc_bnn.{new} (the model handle, not an estimator).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        name = new
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f"pymc_bnn.{name}")
+    else:
+        raise AttributeError(f"module 'pymc_bnn' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_MODULES})

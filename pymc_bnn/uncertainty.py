@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike
 from scipy.special import entr
 
 from pymc_bnn.distributions.simplex import simplex_atol
+from pymc_bnn.models.data import LabelEncoder
 
 __all__ = [
     "MEASURES",
@@ -257,14 +258,15 @@ def encode_labels(y: ArrayLike, classes: int | Sequence) -> np.ndarray:
     if y_arr.ndim != 1:
         raise ValueError(f"y must be 1-D, one label per observation; got shape {y_arr.shape}.")
     labels = np.arange(classes) if isinstance(classes, int | np.integer) else np.asarray(classes)
-    lookup = {label: i for i, label in enumerate(labels.tolist())}
-    values = y_arr.tolist()
-    if all(v in lookup for v in values):
-        return np.array([lookup[v] for v in values], dtype=np.intp)
+    try:
+        return LabelEncoder(labels).transform(y_arr, "y").astype(np.intp)
+    except ValueError:
+        pass
     n_classes = len(labels)
     if y_arr.dtype.kind in "iu" and ((y_arr >= 0) & (y_arr < n_classes)).all():
         return y_arr.astype(np.intp)
-    bad = [v for v in values if v not in lookup][:5]
+    known = set(labels.tolist())
+    bad = [v for v in y_arr.tolist() if v not in known][:5]
     raise ValueError(
         f"y must hold class labels {labels.tolist()} or class positions 0..{n_classes - 1}; "
         f"got values outside them, e.g. {bad}."

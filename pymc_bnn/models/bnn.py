@@ -6,7 +6,7 @@
 * :func:`bnn_classifier` stacks hidden layers on the features, adds a linear
   output layer with one unit per class and the validated likelihood
   (:class:`pymc_bnn.Categorical` or :class:`pymc_bnn.Multinomial` on the logits),
-  and returns a :class:`BNNClassifier` that predicts new rows.
+  and returns a :class:`BayesianNeuralNetwork` that predicts new rows.
 
 Parameterization.  Each weight is ``scale * z`` with ``z ~ Normal(0, 1)`` the free
 variable (non-centred): every free variable then has the same unit scale, which
@@ -20,8 +20,7 @@ gives ``z`` random initial values, ``Normal(0, init_scale)`` from ``random_seed`
 The default ``init_scale=0.3`` keeps the first pre-activations of standardized
 inputs mostly out of tanh's flat tails (with 54 inputs their standard deviation
 starts near 2 rather than 7); on forest cover it gave a better log predictive
-density than ``init_scale=1`` on each of three seeds (``docs/bnn`` tutorial,
-``benchmarks/results/benchmarks.md``).
+density than ``init_scale=1`` (the BNN tutorial and ``benchmarks/``).
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ from pymc_bnn.models.base import SoftmaxModel
 from pymc_bnn.models.data import check_positive_int
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
-__all__ = ["ACTIVATIONS", "BNNClassifier", "bnn_classifier", "bnn_layer"]
+__all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"]
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
@@ -239,7 +238,7 @@ def bnn_layer(
 
 
 @dataclass
-class BNNClassifier(SoftmaxModel):
+class BayesianNeuralNetwork(SoftmaxModel):
     """A Bayesian neural network built by :func:`bnn_classifier`.
 
     Prediction (:meth:`predict_proba`, :meth:`predict`, :meth:`set_X`,
@@ -281,7 +280,7 @@ def bnn_classifier(
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
     random_seed: int | None = None,
-) -> BNNClassifier:
+) -> BayesianNeuralNetwork:
     """Add a Bayesian neural network classifier of ``y`` on ``X`` to the current model.
 
     Hidden layers ``{name}_hidden1``, ``{name}_hidden2``, ... (:func:`bnn_layer`
@@ -323,7 +322,7 @@ def bnn_classifier(
 
     Returns
     -------
-    BNNClassifier
+    BayesianNeuralNetwork
 
     Raises
     ------
@@ -386,7 +385,7 @@ def bnn_classifier(
     )
     layers.append(out)
     likelihood = add_likelihood(name, logits, inputs)
-    return BNNClassifier(
+    return BayesianNeuralNetwork(
         name=name,
         model=model,
         inputs=inputs,

@@ -1,8 +1,9 @@
 """Validation and encoding of model inputs: feature matrices, class labels and count matrices.
 
-Shared by the model builders (:func:`pymc_bnn.multinomial_glm`, and later the BNN
-helper and the scikit-learn estimators) so that every entry point rejects bad
-input the same way, with an error that names the offending argument.
+Shared by the model builders (:func:`pymc_bnn.multinomial_glm`,
+:func:`pymc_bnn.bnn_classifier`), the scikit-learn estimators and the command
+line, so that every entry point rejects bad input the same way, with an error
+that names the offending argument.
 
 * :func:`check_features` validates a feature matrix ``X`` (numeric, 2-D, finite)
   and returns it as float64 together with its column names.

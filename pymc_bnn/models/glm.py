@@ -172,11 +172,10 @@ def multinomial_glm(
           basis, which gives exactly the prior of :class:`pymc.ZeroSumNormal`.
           Symmetric in the classes, sampled in ``K - 1`` unconstrained
           directions, so the posterior is proper and well conditioned.  The
-          default: it samples as fast as ``"reference"`` (benchmark:
-          ``benchmarks/results/benchmarks.md``) and treats no class specially.
-          (``pm.ZeroSumNormal`` itself is not used: with its transform PyTensor
-          computes the gradient's ``X.T @ G`` twice, a quarter more time per
-          full-data gradient on forest cover.)
+          default: it samples as fast as ``"reference"`` and treats no class
+          specially (measured in ``benchmarks/``).  ``pm.ZeroSumNormal`` itself
+          is not used: with its transform PyTensor computes the gradient's
+          ``X.T @ G`` twice.
         * ``"reference"``: the first class's coefficients and intercept are fixed
           at zero and the others are log-odds against it.  Equally identified, but
           the prior is not symmetric in the classes (the reference class is a priori
@@ -185,10 +184,9 @@ def multinomial_glm(
         * ``"none"``: independent priors on all ``K`` columns.  Only the prior pins
           the common shift, so the posterior has a long ridge of width
           ``prior_scale`` along it, which costs NUTS longer trajectories and slows
-          ADVI; the predictions and the centred contrasts are the same.  (On a
-          simulated 500 x 4 problem with 4 classes, NUTS took about 9 leapfrog
-          steps per draw for ``"zerosum"``, 12 for ``"reference"`` and 90 for
-          ``"none"``, giving over 5 times fewer effective samples per second.)
+          ADVI (several times fewer effective samples per second; measured in
+          ``benchmarks/``); the predictions and the centred contrasts are the
+          same.
     prior_scale : float or array_like, default 2.5
         Standard deviation of the Normal prior of the (free) coefficients;
         2.5 is weakly informative on standardized features.  An array broadcasts

@@ -13,8 +13,7 @@ explained in ``docs/tutorials/bnn-covertype.md``):
 * one BLAS thread during the fit (``blas_threads=1``, through threadpoolctl,
   restored afterwards): the matrix products of these models are small, and a
   multi-threaded OpenBLAS spends more time waking and synchronizing threads than
-  multiplying; on a busy 2-core machine a 12,000 x 54 by 54 x 7 product took
-  11 ms with OpenBLAS's default threads and 1 ms with one;
+  multiplying (measured in ``benchmarks/``);
 * a ``random_seed`` that also fixes the draws taken from the fitted approximation.
 """
 

@@ -19,7 +19,7 @@ import pytest
 from scipy.special import softmax
 
 import pymc_bnn as pb
-from pymc_bnn.models.bnn import ACTIVATIONS, BNNClassifier, bnn_classifier, bnn_layer
+from pymc_bnn.models.bnn import ACTIVATIONS, BayesianNeuralNetwork, bnn_classifier, bnn_layer
 from pymc_bnn.models.inference import fit_advi
 from pymc_bnn.uncertainty import entropy_decomposition
 
@@ -55,7 +55,7 @@ def test_names_dims_and_shapes_for_any_stack(hidden):
         assert model.named_vars_to_dims[f"{layer.name}_w"] == layer.dims
     assert net.layers[0].dims[0] == "features"
     assert net.layers[-1].dims == (net.layers[-2].dims[1] if hidden else "features", "classes")
-    assert isinstance(net, BNNClassifier)
+    assert isinstance(net, BayesianNeuralNetwork)
     assert isinstance(net.likelihood.owner.op, pb.distributions.categorical.CategoricalLogitsRV)
 
 
@@ -215,18 +215,21 @@ def blob_fit():
     return X, y, net, idata, approx, model
 
 
+@pytest.mark.slow
 def test_long_minibatch_advi_has_no_nan(blob_fit):
     *_, approx, _ = blob_fit
     assert len(approx.hist) == 30_000
     assert np.isfinite(approx.hist).all()
 
 
+@pytest.mark.slow
 def test_blobs_are_classified_almost_perfectly(blob_fit):
     _, _, net, idata, _, _ = blob_fit
     X_new, y_new = blobs(100, seed=2)
     assert np.mean(net.predict(idata, X_new) == y_new) >= 0.97
 
 
+@pytest.mark.slow
 def test_epistemic_uncertainty_grows_away_from_the_data(blob_fit):
     """Far from every blob the draws disagree more than at the blobs' centres."""
     _, _, net, idata, _, _ = blob_fit
@@ -240,6 +243,7 @@ def test_epistemic_uncertainty_grows_away_from_the_data(blob_fit):
     assert np.mean(epi_far) > np.mean(epi_near)
 
 
+@pytest.mark.slow
 def test_minibatch_model_refuses_set_X_but_predicts(blob_fit):
     _, _, net, idata, _, _ = blob_fit
     with pytest.raises(NotImplementedError, match="minibatch"):
@@ -297,6 +301,7 @@ def test_small_networks_fit_with_fullrank_advi_and_nuts(method):
     assert np.mean(net.predict(idata, X_new) == y_new) >= 0.97
 
 
+@pytest.mark.slow
 def test_fit_advi_starts_from_small_standard_deviations():
     with pm.Model():
         pm.Normal("x", shape=3)

@@ -1,8 +1,9 @@
 """Every benchmark in one run: prints the tables and writes ``results/benchmarks.md``.
 
 Sections: likelihood kernels, softmax regression and BNN on cover type (against
-NumPyro, plain PyMC and scikit-learn), and scaling of minibatch ADVI in the
-number of rows.  Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
+NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
+of rows, and prediction through the model's graph (against a numpy floor and
+scikit-learn).  Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bnn_covertype
 import glm_covertype
 import likelihood_kernels
+import prediction
 import scaling
 from common import RESULTS, machine
 
@@ -44,6 +46,7 @@ def main(argv=None) -> None:
             ["--steps", "2000" if quick else "30000", "--seeds", "1" if quick else "3"]
         ),
         scaling.main(["--steps", "500" if quick else "3000"]),
+        prediction.main(["--repeats", "3" if quick else "7"]),
     ]
     nuts = RESULTS / "glm_nuts.md"
     if not args.nuts and nuts.exists():

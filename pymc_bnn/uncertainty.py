@@ -45,7 +45,7 @@ from arviz_stats.base import array_stats
 from numpy.typing import ArrayLike
 from scipy.special import entr
 
-from pymc_bnn.distributions.simplex import simplex_atol
+from pymc_bnn.distributions.simplex import simplex_atol, sums_to_one
 from pymc_bnn.models.data import LabelEncoder
 
 __all__ = [
@@ -195,9 +195,10 @@ def _check_probability_values(values: np.ndarray) -> None:
     if (values < 0).any() or np.isinf(values).any():
         bad = values[(values < 0) | np.isinf(values)]
         raise ValueError(f"probs must be finite and nonnegative; got entries {bad[:5]}.")
-    atol = simplex_atol(values.dtype.name if values.dtype.kind == "f" else "float64")
+    dtype = values.dtype.name if values.dtype.kind == "f" else "float64"
+    atol = simplex_atol(dtype)
     sums = values.sum(axis=-1, dtype=np.float64)
-    bad = np.abs(sums - 1) > atol
+    bad = ~sums_to_one(sums, dtype)
     if bad.any():
         raise ValueError(
             f"probs must sum to 1 over the classes (last axis) within {atol:.1e}; "

@@ -1,35 +1,98 @@
 """Example data sets, with the train/test splits used by the benchmarks.
 
 * :func:`load_covertype` reads the forest cover-type data (54 features, target
-  ``Cover_Type`` in 1..7) from a CSV file, or fetches it with scikit-learn.
+  ``Cover_Type`` in 1..7) from a CSV file, fetches the full data with
+  scikit-learn, or reads the small sample shipped with the package.
+* :func:`covertype_sample_path` is where that sample is installed.
 * :func:`covertype_split` makes the reproducible benchmark split: stratified
   80/20, with the quantitative columns standardized on the training part.
+
+The bundled sample
+------------------
+``pymc_bnn/data/covtype-sample.csv.gz`` holds 5,000 rows of the UCI Covertype
+data, drawn at random within each cover type (seed 0) so the class shares are
+those of the source; it is about 100 kB and lets the tutorials, the tests and
+examples run offline.  Source: Blackard, J. A. (1998), *Covertype* [data set],
+UCI Machine Learning Repository, https://doi.org/10.24432/C50K5N, licensed under
+Creative Commons Attribution 4.0 (CC BY 4.0,
+https://creativecommons.org/licenses/by/4.0/).  The rows and columns are
+unchanged apart from the selection of rows.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from importlib import resources
 from os import PathLike
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-__all__ = ["COVERTYPE_TARGET", "CovertypeSplit", "covertype_split", "load_covertype"]
+__all__ = [
+    "COVERTYPE_SAMPLE_ROWS",
+    "COVERTYPE_TARGET",
+    "CovertypeSplit",
+    "covertype_sample_path",
+    "covertype_split",
+    "load_covertype",
+]
 
 COVERTYPE_TARGET = "Cover_Type"
 """Name of the target column of the cover-type data (classes 1..7)."""
 
+COVERTYPE_SAMPLE_ROWS = 5000
+"""Rows in the cover-type sample shipped with the package."""
 
-def load_covertype(path: str | PathLike | None = None) -> pd.DataFrame:
+Source = Literal["auto", "download", "sample"]
+_SOURCES = ("auto", "download", "sample")
+
+
+def covertype_sample_path() -> Path:
+    """The installed cover-type sample: a gzip-compressed CSV of 5,000 rows.
+
+    The rows are a stratified random sample of the UCI Covertype data (CC BY 4.0;
+    see the module docstring for the attribution).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> covertype_sample_path().name
+    'covtype-sample.csv.gz'
+    """
+    return Path(str(resources.files("pymc_bnn") / "data" / "covtype-sample.csv.gz"))
+
+
+def _read_csv(path: str | PathLike) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    if COVERTYPE_TARGET not in frame.columns:
+        raise ValueError(f"{path} has no {COVERTYPE_TARGET!r} column.")
+    return frame
+
+
+def load_covertype(path: str | PathLike | None = None, source: Source = "auto") -> pd.DataFrame:
     """The forest cover-type data: 54 feature columns and the target ``Cover_Type``.
 
     Parameters
     ----------
     path : str or path-like, optional
-        A CSV file with a header row, the feature columns and ``Cover_Type``.
-        Without it the full data set (581,012 rows) comes from
-        :func:`sklearn.datasets.fetch_covtype`, which downloads it on first use.
+        A CSV file (plain or ``.gz``) with a header row, the feature columns and
+        ``Cover_Type``.  When given, ``source`` is not used.
+    source : {"auto", "download", "sample"}, default "auto"
+        Where the data come from when no ``path`` is given:
+
+        * ``"download"``: the full data set (581,012 rows) from
+          :func:`sklearn.datasets.fetch_covtype`, which downloads it on first use;
+        * ``"sample"``: the 5,000-row sample shipped with the package
+          (:func:`covertype_sample_path`; UCI Covertype, CC BY 4.0);
+        * ``"auto"``: the full data if scikit-learn can load or download it,
+          otherwise the sample, with a :class:`UserWarning` saying so.
 
     Returns
     -------
@@ -38,31 +101,45 @@ def load_covertype(path: str | PathLike | None = None) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If the file lacks the ``Cover_Type`` column.
+        If the file lacks the ``Cover_Type`` column, or ``source`` is unknown.
     OSError
-        If no path is given and scikit-learn can neither find a cached copy nor
-        download one (for example offline).
+        If ``source="download"`` and scikit-learn can neither find a cached copy
+        nor download one (for example offline).
 
     Examples
     --------
-    >>> df = load_covertype("covtype.csv")  # doctest: +SKIP
-    >>> df["Cover_Type"].nunique()  # doctest: +SKIP
-    7
+    >>> df = load_covertype(source="sample")
+    >>> df.shape
+    (5000, 55)
+    >>> sorted(df["Cover_Type"].unique().tolist())
+    [1, 2, 3, 4, 5, 6, 7]
     """
+    if source not in _SOURCES:
+        raise ValueError(f"source must be one of {_SOURCES}, got {source!r}.")
     if path is not None:
-        frame = pd.read_csv(path)
-        if COVERTYPE_TARGET not in frame.columns:
-            raise ValueError(f"{path} has no {COVERTYPE_TARGET!r} column.")
-        return frame
+        return _read_csv(path)
+    if source == "sample":
+        return _read_csv(covertype_sample_path())
     from sklearn.datasets import fetch_covtype
 
     try:
         bunch = fetch_covtype(as_frame=True)
     except Exception as err:  # network errors come in many types
+        reason = f"{type(err).__name__}: {err}"
+        if source == "auto":
+            warnings.warn(
+                "Could not fetch the full cover-type data with sklearn.datasets.fetch_covtype "
+                f"({reason}); using the {COVERTYPE_SAMPLE_ROWS:,}-row sample shipped with "
+                "pymc_bnn instead. Pass source='sample' to choose it without trying the "
+                "download, or a path to read a local CSV copy.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return _read_csv(covertype_sample_path())
         raise OSError(
             "Could not fetch the cover-type data with sklearn.datasets.fetch_covtype "
-            f"({type(err).__name__}: {err}). Offline, pass the path of a local CSV copy "
-            "to load_covertype(path)."
+            f"({reason}). Offline, pass the path of a local CSV copy to "
+            "load_covertype(path), or source='sample' for the sample shipped with pymc_bnn."
         ) from err
     frame = bunch.frame
     return frame.rename(columns={bunch.target.name: COVERTYPE_TARGET})
@@ -96,18 +173,23 @@ def _quantitative_columns(X: pd.DataFrame) -> list[str]:
 
 
 def covertype_split(
-    path: str | PathLike | None = None, random_seed: int = 0, test_size: float = 0.2
+    path: str | PathLike | None = None,
+    random_seed: int = 0,
+    test_size: float = 0.2,
+    source: Source = "auto",
 ) -> CovertypeSplit:
     """Stratified train/test split of the cover-type data, standardized on the training part.
 
     Parameters
     ----------
     path : str or path-like, optional
-        CSV file passed to :func:`load_covertype` (default: fetch with scikit-learn).
+        CSV file passed to :func:`load_covertype`.
     random_seed : int, default 0
         Seed of the split.
     test_size : float, default 0.2
         Fraction of the rows held out, stratified by ``Cover_Type``.
+    source : {"auto", "download", "sample"}, default "auto"
+        Where the data come from without a ``path``; see :func:`load_covertype`.
 
     Returns
     -------
@@ -115,11 +197,13 @@ def covertype_split(
 
     Examples
     --------
-    >>> split = covertype_split("covtype.csv", random_seed=0)  # doctest: +SKIP
-    >>> len(split.X_test) / (len(split.X_train) + len(split.X_test))  # doctest: +SKIP
-    0.2
+    >>> split = covertype_split(source="sample", random_seed=0)
+    >>> len(split.X_train), len(split.X_test)
+    (4000, 1000)
+    >>> len(split.standardized)
+    10
     """
-    frame = load_covertype(path)
+    frame = load_covertype(path, source)
     X = frame.drop(columns=COVERTYPE_TARGET).astype(np.float64)
     y = frame[COVERTYPE_TARGET]
     X_train, X_test, y_train, y_test = train_test_split(

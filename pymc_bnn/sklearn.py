@@ -22,9 +22,13 @@ unpickling, the model is rebuilt (without the training data) on first use.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import numbers
 import os
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Literal
@@ -42,10 +46,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn.models.bnn import bnn_classifier
 from pymc_bnn.models.glm import multinomial_glm
-from pymc_bnn.models.inference import blas_limits, fit_advi
+from pymc_bnn.models.inference import blas_limits, fit_advi, interruptible
 from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
+
+MAX_PROBABILITY = "max_probability"
+"""Column of :meth:`~BayesianSoftmaxClassifier.predict_uncertainty`: the largest
+posterior mean class probability of a row (that of its predicted class)."""
 
 _NAME = "y"
 """Name of the likelihood in every model the estimators build."""
@@ -137,7 +145,22 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        KeyboardInterrupt
+            If the fit is interrupted (Ctrl-C); the estimator is then left as it
+            was (unfitted if it was), never holding a partly fitted posterior.
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except KeyboardInterrupt:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X: ArrayLike, y: ArrayLike) -> _BayesianClassifier:
         self._check_fit_options()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -164,7 +187,8 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             else:
                 # One BLAS thread, as fit_advi uses: the products of these models are
                 # thin and OpenBLAS's threads slow them down (pymc_bnn.models.inference).
-                with blas_limits(1):
+                # pm.sample returns the draws so far on Ctrl-C; interruptible re-raises.
+                with interruptible(), blas_limits(1):
                     idata = pm.sample(
                         draws=self.draws,
                         tune=self.tune,
@@ -295,10 +319,13 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             One row per observation (the index of a DataFrame ``X`` is kept) and
-            the columns of :data:`pymc_bnn.uncertainty.MEASURES`: ``total``
-            (predictive entropy), ``aleatoric`` (expected entropy), ``epistemic``
-            (mutual information), all in nats, and ``confidence`` (one minus the
-            largest posterior mean probability).
+            the columns ``total`` (predictive entropy), ``aleatoric`` (expected
+            entropy), ``epistemic`` (mutual information), all in nats, and
+            ``max_probability``: the largest posterior mean class probability,
+            that of the predicted class (a row predicted with probability 0.865
+            shows 0.865).  The first three are measures of
+            :data:`pymc_bnn.uncertainty.MEASURES`; ``max_probability`` is one
+            minus its ``"confidence"`` score.
         """
         index = X.index if isinstance(X, pd.DataFrame) else None
         parts = []
@@ -312,6 +339,9 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 values = getattr(parts_of, measure, None)
                 if values is None:
                     values = uncertainty_scores(probs, measure)
+                if measure == "confidence":  # a score, 1 - max probability: report max p
+                    measure = MAX_PROBABILITY
+                    values = probs.mean(("chain", "draw")).values.max(axis=-1)
                 part[measure] = np.asarray(values)
             parts.append(pd.DataFrame(part))
         table = pd.concat(parts, ignore_index=True)
@@ -343,13 +373,20 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
     def save(self, path: str | os.PathLike, *, metadata: dict[str, Any] | None = None) -> Path:
         """Write the fitted estimator to the folder ``path`` (created if needed).
 
-        The folder gets ``metadata.json`` (format ``"pymc-bnn model 1"``, package
+        The folder gets ``metadata.json`` (format ``"pymc-bnn model 2"``, package
         version, model kind ``"glm"`` or ``"bnn"``, the constructor options,
-        feature names and count, classes, the dims of each posterior variable)
-        and ``posterior.npz`` (the posterior draws, one array per variable); files
-        of those names already there are replaced.  Nothing is pickled: load it
-        back with :meth:`load`.  A ``random_state`` that is not an int or None is
-        saved as None.
+        feature names and count, classes, the dims of each posterior variable,
+        and ``sha256``: the SHA-256 checksums of ``posterior.npz`` and of the
+        metadata itself) and ``posterior.npz`` (the posterior draws, one array
+        per variable).  Nothing is pickled: load it back with :meth:`load`.  A
+        ``random_state`` that is not an int or None is saved as None.
+
+        Saving is atomic: the files are written and synced in a new folder beside
+        ``path``, which then replaces ``path`` by renaming; an interrupted save
+        leaves ``path`` as it was.  An existing model folder (holding only these
+        two files) is replaced whole; in a folder holding other files too, only
+        these two are replaced, each by a rename (the checksum refuses the pair
+        if a crash falls between the two renames).
 
         Parameters
         ----------
@@ -375,7 +412,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             If ``metadata`` is not a dict.
         ValueError
             If ``metadata`` reuses a reserved key, or if it, an option or the
-            classes cannot be written as JSON.
+            classes cannot be written as strict JSON (no NaN or infinity).
 
         Examples
         --------
@@ -416,21 +453,21 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}.")
         extra = dict(metadata or {})
-        reused = sorted(set(extra) & set(meta))
+        reused = sorted(set(extra) & (set(meta) | {_CHECKSUM_KEY}))
         if reused:
             raise ValueError(
                 f"metadata must not reuse the keys the model writes itself; got {reused}."
             )
         meta.update(extra)
         try:
-            text = json.dumps(meta, indent=2) + "\n"
+            _canonical(meta)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"metadata cannot be saved as JSON: {err}.") from err
+            raise ValueError(f"metadata cannot be saved as strict JSON: {err}.") from err
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(f"{folder} exists and is not a folder; path must be a folder.")
         arrays = {name: np.asarray(da.values) for name, da in posterior.data_vars.items()}
-        return _write_model(folder, text, arrays)
+        return _write_model(folder, meta, arrays)
 
     @classmethod
     def read_metadata(cls, path: str | os.PathLike) -> dict[str, Any]:
@@ -451,8 +488,9 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         FileNotFoundError
             If the folder has no ``metadata.json``.
         ValueError
-            If ``metadata.json`` is not JSON or not of a model saved by
-            :meth:`save` (format ``"pymc-bnn model 1"``).
+            If ``metadata.json`` is not JSON, not of a model saved by :meth:`save`
+            (format ``"pymc-bnn model 2"``, or ``1`` written before checksums), or
+            does not match its checksum (edited or damaged).
 
         Examples
         --------
@@ -471,15 +509,26 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 f"{_METADATA_FILE} and {_POSTERIOR_FILE})"
             )
         try:
-            meta = json.loads(file.read_text())
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise ValueError(f"{file}: cannot read it as JSON ({err})") from err
+            meta = json.loads(file.read_text(), parse_constant=_refuse_constant)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise ValueError(f"{file}: cannot read it as JSON ({_short(err)})") from err
         got = meta.get("format") if isinstance(meta, dict) else None
-        if got != _MODEL_FORMAT:
+        if got not in (_MODEL_FORMAT, *_OLD_FORMATS):
             raise ValueError(
-                f"{file}: not a saved model's metadata (format {got!r}, "
+                f"{file}: not a saved model's metadata (format {_short(repr(got), 60)}, "
                 f"expected {_MODEL_FORMAT!r})"
             )
+        if got == _MODEL_FORMAT:
+            sums = meta.get(_CHECKSUM_KEY)
+            if not isinstance(sums, dict) or not all(
+                isinstance(sums.get(k), str) for k in (_METADATA_FILE, _POSTERIOR_FILE)
+            ):
+                raise ValueError(f"{file}: lacks the checksums ({_CHECKSUM_KEY!r} entry)")
+            rest = {k: v for k, v in meta.items() if k != _CHECKSUM_KEY}
+            if _sha256(_canonical(rest)) != sums[_METADATA_FILE]:
+                raise ValueError(
+                    f"{file}: does not match its checksum (the metadata was edited or damaged)"
+                )
         missing = [key for key in _MODEL_KEYS if key not in meta]
         if missing:
             raise ValueError(f"{file}: lacks the entries {missing}")
@@ -509,7 +558,11 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             If ``metadata.json`` or ``posterior.npz`` is missing.
         ValueError
             If a file is not what :meth:`save` writes, or the folder holds the
-            other kind of model.
+            other kind of model.  Every entry is checked before anything is
+            predicted: the checksums, the options, features and classes (types,
+            lengths, no duplicates), the dims of the draws, their shapes against
+            the rebuilt model's, and that every draw is finite.  The message
+            names the file and what is wrong.
 
         Examples
         --------
@@ -537,21 +590,50 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         if not issubclass(saved, cls):
             raise ValueError(f"{folder} holds a {saved.__name__}, not a {cls.__name__}.")
         estimator = saved(**saved._loaded_options(meta["options"], file))
-        features = meta["features"]
-        n_features = meta.get("n_features", None if features is None else len(features))
         try:
-            posterior = _read_posterior(folder / _POSTERIOR_FILE, meta["posterior_dims"])
-            classes = np.asarray(meta["classes"])
-            n_features = int(n_features)
-        except (TypeError, AttributeError) as err:
-            raise ValueError(f"{file}: malformed entries ({err})") from err
+            estimator._check_fit_options()
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{file}: bad options ({_short(err)})") from err
+        features = _checked_features(meta["features"], file)
+        n_features = meta.get("n_features", None if features is None else len(features))
+        if not _is_int(n_features) or n_features < 1:
+            raise ValueError(f"{file}: n_features must be a positive integer; got {n_features!r}")
+        if features is not None and n_features != len(features):
+            raise ValueError(
+                f"{file}: n_features is {n_features} but {len(features)} features are named"
+            )
+        classes = _checked_classes(meta["classes"], file)
+        checksum = meta.get(_CHECKSUM_KEY, {}).get(_POSTERIOR_FILE)
+        posterior = _read_posterior(folder / _POSTERIOR_FILE, meta["posterior_dims"], checksum)
         estimator.classes_ = classes
         estimator.n_features_in_ = n_features
         if features is not None:
             estimator.feature_names_in_ = np.asarray(features, dtype=object)
         estimator.idata_ = xr.DataTree.from_dict({"posterior": posterior})
         estimator._predictor = None
+        estimator._check_draws_fit_model(folder / _POSTERIOR_FILE)
         return estimator
+
+    def _check_draws_fit_model(self, file: Path) -> None:
+        """Refuse draws that lack a parameter of the rebuilt model or do not fit its shape."""
+        try:
+            predictor = self._fitted_predictor()
+            with pytensor.config.change_flags(mode="FAST_COMPILE"):
+                shapes = predictor.model.eval_rv_shapes()
+        except Exception as err:  # a builder refusing an option names it
+            raise ValueError(f"{file.parent}: cannot rebuild the model ({_short(err)})") from err
+        posterior = self.posterior_
+        for parameter in predictor.parameters:
+            name = parameter.name
+            if name not in posterior.data_vars:
+                raise ValueError(f"{file}: lacks the posterior variable {name!r}")
+            want = tuple(int(n) for n in shapes[name])
+            got = tuple(posterior[name].shape[2:])
+            if got != want:
+                raise ValueError(
+                    f"{file}: {name} has shape {got} per draw; the model needs {want} "
+                    f"({self.n_features_in_} features, {len(self.classes_)} classes)"
+                )
 
     @classmethod
     def _loaded_options(cls, options: Any, file: Path) -> dict[str, Any]:
@@ -570,38 +652,179 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         return options
 
 
-_MODEL_FORMAT = "pymc-bnn model 1"
+_MODEL_FORMAT = "pymc-bnn model 2"
 """The ``format`` entry of a saved model's ``metadata.json``."""
+_OLD_FORMATS = ("pymc-bnn model 1",)
+"""Formats still read: 1 is 2 without the checksums."""
 _METADATA_FILE = "metadata.json"
 _POSTERIOR_FILE = "posterior.npz"
+_CHECKSUM_KEY = "sha256"
 _MODEL_KEYS = ("model", "options", "features", "classes", "posterior_dims")
 """Entries every saved model's metadata has (besides ``format``)."""
 
 
-def _write_model(folder: Path, metadata: str, arrays: dict[str, np.ndarray]) -> Path:
-    """Write a model folder: the metadata text and the posterior arrays.
+def _short(err: object, limit: int = 200) -> str:
+    """``err`` as one line of at most ``limit`` characters."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 5] + " ..."
 
-    Every file of a saved model is written here, so that writing can be made
-    atomic in one place.
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _canonical(meta: dict[str, Any]) -> bytes:
+    """The metadata as strict JSON in one canonical form: what its checksum is taken of."""
+    return json.dumps(meta, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked_features(features: Any, file: Path) -> list[str] | None:
+    if features is None:
+        return None
+    if not isinstance(features, list) or not features:
+        raise ValueError(f"{file}: features must be a non-empty list of names or null")
+    if not all(isinstance(f, str) for f in features) or len(set(features)) != len(features):
+        raise ValueError(f"{file}: features must be distinct strings")
+    return features
+
+
+def _checked_classes(classes: Any, file: Path) -> np.ndarray:
+    if not isinstance(classes, list) or len(classes) < 2:
+        raise ValueError(f"{file}: classes must be a list of at least two labels")
+    kinds = {type(c) for c in classes}
+    if len(kinds) != 1 or kinds.pop() not in (str, int, float):
+        raise ValueError(f"{file}: classes must be labels of one type (strings or numbers)")
+    if len(set(classes)) != len(classes) or not all(
+        isinstance(c, str) or np.isfinite(c) for c in classes
+    ):
+        raise ValueError(f"{file}: classes must be distinct and finite")
+    return np.asarray(classes)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk; folders are skipped where unsupported."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_model(folder: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
+    """Write a model folder atomically: the posterior arrays, then the metadata.
+
+    Both files are written, synced and checksummed in a new folder beside
+    ``folder``, which then takes its place by renaming.  Every file of a saved
+    model is written here.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez(folder / _POSTERIOR_FILE, **arrays)
-    (folder / _METADATA_FILE).write_text(metadata)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent))
+    try:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        draws = buffer.getvalue()
+        meta = dict(meta)
+        meta[_CHECKSUM_KEY] = {_POSTERIOR_FILE: _sha256(draws), _METADATA_FILE: ""}
+        meta[_CHECKSUM_KEY][_METADATA_FILE] = _sha256(
+            _canonical({k: v for k, v in meta.items() if k != _CHECKSUM_KEY})
+        )
+        text = json.dumps(meta, indent=2, allow_nan=False) + "\n"
+        for name, data in ((_POSTERIOR_FILE, draws), (_METADATA_FILE, text.encode())):
+            with open(tmp / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        _fsync(tmp)
+        _replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync(folder.parent)
     return folder
 
 
-def _read_posterior(file: Path, dims: dict[str, list[str]]) -> xr.Dataset:
-    """The posterior draws of ``posterior.npz``, with the dims of the metadata."""
+def _replace(new: Path, folder: Path) -> None:
+    """Put the complete model folder ``new`` in the place of ``folder`` by renaming."""
+    if not folder.exists():
+        os.rename(new, folder)
+        return
+    ours = {_METADATA_FILE, _POSTERIOR_FILE}
+    if {p.name for p in folder.iterdir()} <= ours:
+        # The old model (or an empty folder) stays whole until the new one takes its place.
+        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+        os.rename(folder, old / "model")
+        try:
+            os.rename(new, folder)
+        except BaseException:
+            os.rename(old / "model", folder)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    # Other files in the folder are the user's: replace only the model's files.
+    for name in (_POSTERIOR_FILE, _METADATA_FILE):
+        os.replace(new / name, folder / name)
+    new.rmdir()
+
+
+def _read_posterior(file: Path, dims: Any, checksum: str | None) -> xr.Dataset:
+    """The posterior draws of ``posterior.npz``, checked, with the dims of the metadata."""
     if not file.is_file():
         raise FileNotFoundError(f"{file.parent}: not a saved model (no {file.name})")
+    meta_file = file.parent / _METADATA_FILE
+    if not isinstance(dims, dict) or not dims:
+        raise ValueError(f"{meta_file}: posterior_dims must map variable names to dims")
+    for name, d in dims.items():
+        if (
+            not isinstance(d, list)
+            or not all(isinstance(x, str) for x in d)
+            or d[:2] != ["chain", "draw"]
+            or len(set(d)) != len(d)
+        ):
+            raise ValueError(
+                f"{meta_file}: posterior_dims of {_short(repr(name), 40)} must be distinct "
+                "names starting with 'chain', 'draw'"
+            )
     try:
-        with np.load(file, allow_pickle=False) as arrays:
+        data = file.read_bytes()
+    except OSError as err:
+        raise ValueError(f"{file}: cannot read it ({_short(err)})") from err
+    if checksum is not None and _sha256(data) != checksum:
+        raise ValueError(f"{file}: does not match its checksum (damaged or replaced)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             missing = sorted(set(dims) - set(arrays.files))
             if missing:
-                raise ValueError(f"lacks the posterior variables {missing}")
-            return xr.Dataset({name: (tuple(d), arrays[name]) for name, d in dims.items()})
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{file}: cannot read the posterior draws ({err})") from err
+                raise ValueError(f"lacks the posterior variables {_short(missing, 80)}")
+            values = {name: arrays[name] for name in dims}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise ValueError(f"{file}: cannot read the posterior draws ({_short(err)})") from err
+    for name, array in values.items():
+        if array.ndim != len(dims[name]) or array.dtype.kind != "f":
+            raise ValueError(
+                f"{file}: {name} is a {array.ndim}-d {array.dtype} array; the metadata "
+                f"gives it {len(dims[name])} dims of floats"
+            )
+        if array.shape[0] < 1 or array.shape[1] < 1:
+            raise ValueError(f"{file}: {name} holds no draws")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{file}: {name} holds non-finite draws")
+    try:
+        return xr.Dataset({name: (tuple(dims[name]), v) for name, v in values.items()})
+    except ValueError as err:
+        raise ValueError(f"{file}: the draws' sizes disagree ({_short(err)})") from err
 
 
 _COMMON_PARAMETERS = """
@@ -680,7 +903,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     >>> clf.predict_proba(X[:2]).shape
     (2, 3)
     >>> list(clf.predict_uncertainty(X[:2]).columns)
-    ['total', 'aleatoric', 'epistemic', 'confidence']
+    ['total', 'aleatoric', 'epistemic', 'max_probability']
     """
 
     _builder = staticmethod(multinomial_glm)

@@ -19,7 +19,10 @@ explained in ``docs/tutorials/bnn-covertype.md``):
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import numpy as np
 import pymc as pm
@@ -28,7 +31,7 @@ import xarray as xr
 
 from pymc_bnn.models.data import check_positive_int
 
-__all__ = ["blas_limits", "fit_advi"]
+__all__ = ["blas_limits", "fit_advi", "interruptible"]
 
 METHODS = ("advi", "fullrank_advi")
 
@@ -46,6 +49,53 @@ def blas_limits(threads: int | None) -> AbstractContextManager:
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Context in which Ctrl-C (SIGINT) always ends in ``KeyboardInterrupt``.
+
+    ``pm.fit`` and ``pm.sample`` catch ``KeyboardInterrupt`` and return what they
+    have so far, and an interrupt that lands inside compiled (Numba) code can
+    surface as another exception (``SystemError``).  Inside this context a
+    SIGINT is recorded, and the block ends by raising ``KeyboardInterrupt``
+    whatever happened to the first one.  Outside the main thread (where Python
+    delivers no signals) it changes nothing.
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> try:
+    ...     with interruptible():
+    ...         try:
+    ...             os.kill(os.getpid(), signal.SIGINT)
+    ...         except KeyboardInterrupt:
+    ...             pass  # swallowed, as pm.fit does
+    ... except KeyboardInterrupt:
+    ...     print("interrupted")
+    interrupted
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    interrupted = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    except BaseException:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _geometric_decay(rate, decay: float, n: int):
@@ -113,6 +163,9 @@ def fit_advi(
     ValueError
         For an unknown method, ``n < 1``, a non-positive learning rate or
         ``start_sigma``.
+    KeyboardInterrupt
+        If the fit or the draws were interrupted (Ctrl-C), rather than returning
+        the partly fitted approximation as ``pm.fit`` does.
 
     Examples
     --------
@@ -144,7 +197,7 @@ def fit_advi(
             v.name: np.full(np.shape(point[v.name]), float(start_sigma)).ravel()
             for v in model.value_vars
         }
-    with blas_limits(blas_threads):
+    with interruptible(), blas_limits(blas_threads):
         approx = pm.fit(
             int(n),
             method=method,
@@ -154,5 +207,10 @@ def fit_advi(
             progressbar=progressbar,
             **fit_kwargs,
         )
+        stoppable = fit_kwargs.get("callbacks") or fit_kwargs.get("score") is False
+        if len(approx.hist) < int(n) and not stoppable:
+            # Stopped early with no callback to stop it: an interrupt that the
+            # handler above did not see (outside the main thread).
+            raise KeyboardInterrupt
         idata = approx.sample(draws, random_seed=random_seed)
     return idata, approx

@@ -6,7 +6,8 @@ inputs: posterior class probabilities of shape ``(draws, observations, classes)`
 as a numpy array, an :class:`xarray.DataArray`, or the :class:`xarray.DataTree`
 PyMC returns (choose the variable with ``var_name`` and ``group``).  Class ``k``
 is drawn in colour ``C{k}`` of the default colour cycle (for up to 10 classes) in
-every plot.
+every plot.  Legends sit outside the data (to the right, or below the axes) and
+the axes are fitted to the data, so nothing is hidden and little space is empty.
 """
 
 from __future__ import annotations
@@ -93,6 +94,11 @@ def _select(pooled: np.ndarray | xr.DataArray, positions: list[int]):
     return pooled[:, positions]
 
 
+def _legend_below(ax: Axes, ncols: int = 2, **kwargs) -> None:
+    """A legend under the axes (below the x label), outside the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=ncols, fontsize=8, **kwargs)
+
+
 def _checked_y(y: ArrayLike, n: int, name: str = "y") -> np.ndarray:
     y_arr = np.asarray(y)
     if y_arr.ndim != 1 or len(y_arr) != n:
@@ -107,14 +113,19 @@ def plot_class_probabilities(
     y: ArrayLike | None = None,
     prob: float = 0.94,
     method: str = "hdi",
+    min_probability: float = 0.0,
     var_name: str | None = None,
     group: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Posterior mean probability and credible interval of every class, for chosen observations.
+    """Posterior mean probability and credible interval of each class, for chosen observations.
 
     The "how sure is it about this one" picture: for each observation a group of
     dots (posterior means) with vertical bars (credible intervals), one per class.
+    Which observations to show is the caller's choice (say which in the title or
+    the x label, e.g. "the six most uncertain"); with many classes, pass
+    ``min_probability`` to leave out the classes no shown observation gives a
+    chance, which the legend then counts.
 
     Parameters
     ----------
@@ -129,6 +140,9 @@ def plot_class_probabilities(
         Probability mass of the intervals.
     method : {"hdi", "eti"}, default "hdi"
         Highest density or equal-tailed interval.
+    min_probability : float, default 0.0
+        Show only the classes whose interval reaches at least this probability for
+        some shown observation, plus their observed classes; 0 shows every class.
     var_name, group : str, optional
         Which variable of a DataTree or Dataset.
     ax : matplotlib.axes.Axes, optional
@@ -148,6 +162,8 @@ def plot_class_probabilities(
     'class probability'
     >>> plt.close(fig)
     """
+    if not 0.0 <= min_probability <= 1.0:
+        raise ValueError(f"min_probability must be in [0, 1]; got {min_probability!r}.")
     ax = _axes(ax)
     pooled = posterior_probabilities(probs, var_name=var_name, group=group)
     positions = _check_observations(observations, pooled.shape[1])
@@ -155,15 +171,29 @@ def plot_class_probabilities(
     mean, lower, upper = (np.asarray(a) for a in (summary.mean, summary.lower, summary.upper))
     classes, class_dim = _classes(pooled)
     colors = _class_colors(len(classes))
-    x = np.arange(len(positions), dtype=float)
-    offsets = (np.arange(len(classes)) - (len(classes) - 1) / 2) * min(0.8 / len(classes), 0.2)
-    for k, label in enumerate(classes):
-        ax.vlines(x + offsets[k], lower[:, k], upper[:, k], color=colors[k], linewidth=2)
-        ax.plot(x + offsets[k], mean[:, k], "o", color=colors[k], label=str(label))
+    y_idx = None
     if y is not None:
         y_idx = encode_labels(_checked_y(y, pooled.shape[1])[positions], classes)
+    keep = np.maximum(upper, mean).max(axis=0) >= min_probability
+    if y_idx is not None:
+        keep[y_idx] = True
+    shown = np.flatnonzero(keep)
+    slot = {int(k): j for j, k in enumerate(shown)}
+    x = np.arange(len(positions), dtype=float)
+    offsets = (np.arange(len(shown)) - (len(shown) - 1) / 2) * min(0.8 / len(shown), 0.2)
+    for j, k in enumerate(shown):
+        ax.vlines(x + offsets[j], lower[:, k], upper[:, k], color=colors[k], linewidth=2)
+        ax.plot(x + offsets[j], mean[:, k], "o", color=colors[k], label=str(classes[k]))
+    if len(shown) < len(classes):
         ax.plot(
-            x + offsets[y_idx],
+            [],
+            [],
+            " ",
+            label=f"{len(classes) - len(shown)} more below {min_probability:.0%}",
+        )
+    if y_idx is not None:
+        ax.plot(
+            x + offsets[[slot[int(k)] for k in y_idx]],
             mean[np.arange(len(positions)), y_idx],
             "o",
             markersize=13,
@@ -178,7 +208,7 @@ def plot_class_probabilities(
     ax.set_xlabel(obs_dim)
     ax.set_ylabel("class probability")
     ax.set_title(f"Posterior class probabilities with {prob:.0%} {method.upper()}")
-    ax.legend(title=class_dim, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(title=class_dim, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
 
@@ -193,8 +223,9 @@ def plot_entropy_decomposition(
     """Aleatoric against epistemic uncertainty of each observation.
 
     One point per observation at (expected entropy, mutual information), coloured
-    by whether the posterior mean prediction is correct.  The dashed line is the
-    largest possible total, ``aleatoric + epistemic = log K``.
+    by whether the posterior mean prediction is correct.  The axes are fitted to
+    the points; the dashed line, the largest possible total
+    ``aleatoric + epistemic = log K``, is drawn when it falls inside them.
 
     Parameters
     ----------
@@ -245,13 +276,18 @@ def plot_entropy_decomposition(
         )
     n_classes = pooled.shape[-1]
     log_k = math.log(n_classes) if n_classes > 1 else 1.0
-    ax.plot([0, log_k], [log_k, 0], "--", color="grey", label=f"total = log {n_classes} (maximum)")
-    ax.set_xlim(0, 1.05 * log_k)
-    ax.set_ylim(0, max(1.15 * float(epistemic.max(initial=0.0)), 0.05 * log_k))
+    x_max = min(max(1.05 * float(aleatoric.max(initial=0.0)), 0.05 * log_k), 1.05 * log_k)
+    y_max = min(max(1.1 * float(epistemic.max(initial=0.0)), 0.05 * log_k), 1.05 * log_k)
+    if x_max + y_max > log_k:  # the bound crosses the fitted axes
+        ax.plot(
+            [0, log_k], [log_k, 0], "--", color="grey", label=f"total = log {n_classes} (maximum)"
+        )
+    ax.set_xlim(0, x_max)
+    ax.set_ylim(0, y_max)
     ax.set_xlabel("aleatoric: expected entropy (nats)")
     ax.set_ylabel("epistemic: mutual information (nats)")
     ax.set_title("Entropy decomposition")
-    ax.legend(loc="upper right")
+    _legend_below(ax, ncols=3)
     return ax
 
 
@@ -320,7 +356,7 @@ def plot_reliability_diagram(
     ax.set_xlabel("confidence (largest posterior mean probability)")
     ax.set_ylabel("accuracy")
     ax.set_title(f"Reliability diagram (ECE = {ece:.3f})")
-    ax.legend(loc="upper left")
+    _legend_below(ax, ncols=3)
     return ax
 
 
@@ -346,6 +382,8 @@ def plot_accuracy_rejection(
     Each curve shows the accuracy on the observations kept after the most
     uncertain fraction is rejected; the dashed line is the expected accuracy when
     the rejected observations are chosen at random.  A better measure lies higher.
+    The x axis ends a little after the last curve reaches accuracy 1 (the rest
+    would be flat), or at 1 if some curve never does.
 
     Parameters
     ----------
@@ -380,15 +418,21 @@ def plot_accuracy_rejection(
     named = _named_measures(measures)
     if not named:
         raise ValueError("measures must name at least one uncertainty measure.")
+    x_end, y_low = 0.0, 1.0
     for label, measure in named.items():
         curve = accuracy_rejection_curve(pooled, y, measure=measure)
-        ax.plot(curve["rejection_rate"], curve["accuracy"], label=label)
-    ax.axhline(curve["accuracy"].iloc[0], linestyle="--", color="grey", label="random rejection")
-    ax.set_xlim(0, 1)
+        rate, accuracy = curve["rejection_rate"].to_numpy(), curve["accuracy"].to_numpy()
+        ax.plot(rate, accuracy, label=label)
+        perfect = np.flatnonzero(accuracy >= 1.0 - 1e-12)
+        x_end = max(x_end, float(rate[perfect[0]]) if perfect.size else 1.0)
+        y_low = min(y_low, float(np.nanmin(accuracy)))
+    ax.axhline(accuracy[0], linestyle="--", color="grey", label="random rejection")
+    ax.set_xlim(0, min(1.0, max(1.15 * x_end, 0.05)))
+    ax.set_ylim(y_low - 0.05 * (1.0 - y_low) - 1e-3, 1.0 + 0.05 * (1.0 - y_low) + 1e-3)
     ax.set_xlabel("fraction rejected (most uncertain first)")
     ax.set_ylabel("accuracy on retained observations")
     ax.set_title("Accuracy-rejection curve")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _legend_below(ax, ncols=2)
     return ax
 
 

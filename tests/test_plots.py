@@ -110,6 +110,26 @@ def test_class_probabilities_rejects_bad_observations(ax):
         plots.plot_class_probabilities(random_probs(0), [1], y=[0, 1], ax=ax)
 
 
+def test_class_probabilities_leaves_out_unlikely_classes(ax):
+    # Ten classes; rows 0 and 1 only give classes 2 and 5 a chance, row 1 is observed
+    # as class 9 (which stays, circled), the other seven classes are left out.
+    probs = np.full((50, 3, 10), 1e-4)
+    probs[:, 0, 2], probs[:, 0, 5] = 0.6, 0.4 - 8e-4
+    probs[:, 1, 5], probs[:, 1, 2] = 0.7, 0.3 - 8e-4
+    probs[:, 2, 0] = 1.0 - 9e-4
+    plots.plot_class_probabilities(probs, [0, 1], y=[2, 9, 0], min_probability=0.05, ax=ax)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["2", "5", "9", "7 more below 5%", "observed class"]
+    summary = class_probabilities(probs[:, [0, 1]])
+    dots = lines_with_marker(ax, "o")[:3]
+    for line, k in zip(dots, [2, 5, 9], strict=True):
+        np.testing.assert_allclose(line.get_ydata(), summary.mean[:, k])
+    (circled,) = [line for line in ax.get_lines() if line.get_label() == "observed class"]
+    np.testing.assert_allclose(circled.get_ydata(), [0.6, 1e-4], rtol=1e-9)
+    with pytest.raises(ValueError, match=r"min_probability must be in \[0, 1\]; got 1.5"):
+        plots.plot_class_probabilities(probs, [0], min_probability=1.5, ax=ax)
+
+
 def test_default_axes_is_current_axes():
     _fig, ax = plt.subplots()
     assert plots.plot_entropy_decomposition(random_probs(0)) is ax
@@ -138,9 +158,38 @@ def test_entropy_decomposition_points_split_by_correctness(ax):
     ]
     (bound,) = ax.get_lines()
     np.testing.assert_allclose(bound.get_xydata(), [[0, math.log(3)], [math.log(3), 0]])
-    assert ax.get_xlim() == pytest.approx((0, 1.05 * math.log(3)))
-    assert ax.get_ylim()[1] >= parts.epistemic.max()
+    # Axes fitted to the points: 5% beyond the largest aleatoric, 10% beyond the largest
+    # epistemic value, never beyond 1.05 log K.
+    assert ax.get_xlim() == pytest.approx(
+        (0, min(1.05 * parts.aleatoric.max(), 1.05 * math.log(3)))
+    )
+    assert ax.get_ylim() == pytest.approx((0, 1.1 * float(parts.epistemic.max())))
     assert "aleatoric" in ax.get_xlabel() and "epistemic" in ax.get_ylabel()
+    assert_legend_outside(ax)
+
+
+def assert_legend_outside(ax):
+    """The legend's box does not overlap the axes' box (drawn figure, display units)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    inside = ax.get_window_extent()
+    overlap_x = min(legend.x1, inside.x1) - max(legend.x0, inside.x0)
+    overlap_y = min(legend.y1, inside.y1) - max(legend.y0, inside.y0)
+    assert overlap_x <= 0 or overlap_y <= 0, (legend, inside)
+
+
+def test_entropy_decomposition_fits_confident_points_and_drops_the_far_bound(ax):
+    # Ten classes, every draw puts 0.97 on one class: small entropies, far below log 10.
+    probs = np.full((20, 30, 10), 0.03 / 9)
+    probs[:, np.arange(30), np.arange(30) % 10] = 0.97
+    probs[:10, 0, :] = probs[:10, 0, ::-1]  # one row where the draws disagree
+    plots.plot_entropy_decomposition(probs, np.arange(30) % 10, ax=ax)
+    parts = entropy_decomposition(probs)
+    assert ax.get_xlim()[1] == pytest.approx(1.05 * parts.aleatoric.max())
+    assert ax.get_xlim()[1] < 0.2 * math.log(10)  # not squeezed into the left fifth
+    assert ax.get_ylim()[1] == pytest.approx(1.1 * parts.epistemic.max())
+    assert ax.get_lines() == []  # the log K bound lies outside the fitted axes
 
 
 def test_entropy_decomposition_without_labels(ax):
@@ -173,6 +222,7 @@ def test_reliability_diagram_bars_and_title(ax):
     assert ax.get_xlim() == (0, 1)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert set(labels) == {"accuracy", "mean confidence", "perfect calibration"}
+    assert_legend_outside(ax)
 
 
 def test_reliability_diagram_perfect_case(ax):
@@ -210,6 +260,23 @@ def test_accuracy_rejection_one_line_per_measure_and_baseline(ax):
     ]
     assert ax.get_xlim() == (0, 1)
     assert "rejected" in ax.get_xlabel() and "accuracy" in ax.get_ylabel()
+    assert_legend_outside(ax)
+
+
+def test_accuracy_rejection_x_axis_ends_soon_after_accuracy_one(ax):
+    # 100 rows, the 20 wrong ones carry the highest scores: rejecting 20% leaves only
+    # correct rows, the rest of the curve is flat at 1, so the axis ends at 1.15 * 0.2.
+    probs = np.tile([0.9, 0.1], (5, 100, 1))
+    y = np.zeros(100, dtype=int)
+    y[:20] = 1
+    scores = np.r_[np.linspace(2, 1.5, 20), np.linspace(1, 0, 80)]
+    plots.plot_accuracy_rejection(probs, y, measures={"oracle": scores}, ax=ax)
+    curve = accuracy_rejection_curve(probs, y, measure=scores)
+    first_perfect = curve["rejection_rate"][curve["accuracy"] >= 1].min()
+    assert first_perfect == pytest.approx(0.2, abs=0.01)
+    assert ax.get_xlim() == pytest.approx((0, 1.15 * first_perfect))
+    low, high = ax.get_ylim()
+    assert low < 0.8 < 1.0 < high < 1.02  # baseline accuracy 0.8 and 1.0 both in view
 
 
 def test_accuracy_rejection_custom_scores(ax):

@@ -17,6 +17,11 @@ from pymc_bnn.cli.tables import split_held_out
 
 __all__ = ["demo", "write_plots"]
 
+N_UNSURE = 6
+"""Rows in the demo's class-probability plot: the most uncertain held-out rows."""
+MIN_PROBABILITY = 0.05
+"""Classes below this probability in every shown row are left out of that plot."""
+
 
 def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
     """The uncertainty plots of the demo, one panel per model; returns the file names.
@@ -38,9 +43,10 @@ def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
     from pymc_bnn import plots, uncertainty
 
     names = list(probs)
-    # The test rows the last model is least sure about, for the class-probability plot.
+    # The held-out rows the last model (the BNN) is least sure about: the rows the
+    # class-probability plot shows, the same rows in every panel.
     epistemic = np.asarray(uncertainty.uncertainty_scores(probs[names[-1]], "epistemic"))
-    unsure = [int(i) for i in np.argsort(-epistemic)[:6]]
+    unsure = [int(i) for i in np.argsort(-epistemic)[:N_UNSURE]]
     figures = {
         "reliability.png": lambda p, ax: plots.plot_reliability_diagram(p, y_test, ax=ax),
         "accuracy_rejection.png": lambda p, ax: plots.plot_accuracy_rejection(p, y_test, ax=ax),
@@ -48,14 +54,25 @@ def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
             p, y_test, ax=ax
         ),
         "class_probabilities.png": lambda p, ax: plots.plot_class_probabilities(
-            p, unsure, y=y_test, ax=ax
+            p, unsure, y=y_test, min_probability=MIN_PROBABILITY, ax=ax
+        ),
+    }
+    notes = {
+        "class_probabilities.png": (
+            f"The {N_UNSURE} held-out rows with the largest epistemic uncertainty under the "
+            f"{names[-1]} (row number in the test split); classes below "
+            f"{MIN_PROBABILITY:.0%} in every shown row are left out; circled: observed class"
         ),
     }
     for file, draw in figures.items():
-        fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.5), squeeze=False)
+        fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.8), squeeze=False)
         for ax, name in zip(axes[0], names, strict=True):
             draw(probs[name], ax)
             ax.set_title(f"{name}: {ax.get_title()}", fontsize=10)
+        if file in notes:
+            fig.suptitle(notes[file], fontsize=9)
+            for ax in axes[0]:
+                ax.set_xlabel("held-out row")
         fig.tight_layout()
         fig.savefig(out / file, dpi=100)
         plt.close(fig)

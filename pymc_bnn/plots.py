@@ -141,8 +141,9 @@ def plot_class_probabilities(
     method : {"hdi", "eti"}, default "hdi"
         Highest density or equal-tailed interval.
     min_probability : float, default 0.0
-        Show only the classes whose interval reaches at least this probability for
-        some shown observation, plus their observed classes; 0 shows every class.
+        Show only the classes whose posterior mean probability reaches at least
+        this value for some shown observation, plus their observed classes; 0
+        shows every class.
     var_name, group : str, optional
         Which variable of a DataTree or Dataset.
     ax : matplotlib.axes.Axes, optional
@@ -174,7 +175,7 @@ def plot_class_probabilities(
     y_idx = None
     if y is not None:
         y_idx = encode_labels(_checked_y(y, pooled.shape[1])[positions], classes)
-    keep = np.maximum(upper, mean).max(axis=0) >= min_probability
+    keep = mean.max(axis=0) >= min_probability
     if y_idx is not None:
         keep[y_idx] = True
     shown = np.flatnonzero(keep)

@@ -1,38 +1,72 @@
 """``pymc-bnn fit`` and ``pymc-bnn predict``: fit to a CSV table and save; apply to new rows.
 
 A saved model is the folder written by the estimator's ``save`` method
-(``metadata.json`` and ``posterior.npz``); ``fit`` adds to the metadata the
-target column, the feature scaling and the held-out report.
+(``metadata.json`` and ``posterior.npz``, checksummed, written atomically);
+``fit`` adds to the metadata the target column, the feature scaling
+(``scale_mode`` and ``scaling``), the training limits and the held-out report.
+``predict`` reads its input in chunks, so memory stays bounded however many rows
+the file holds, and writes its output beside the destination, renaming it into
+place only when complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from pymc_bnn.cli.errors import CLIError, one_line
-from pymc_bnn.cli.estimators import describe, fit_timed, make_estimator
-from pymc_bnn.cli.outputs import check_new_file, prepare_dir
-from pymc_bnn.cli.report import format_report, metrics
-from pymc_bnn.cli.scaling import make_scaler, scaler_from_json, scaler_to_json
-from pymc_bnn.cli.tables import read_table, select_features, split_held_out, split_target
+import numpy as np
+import pandas as pd
 
-__all__ = ["fit", "load_saved", "predict"]
+from pymc_bnn.cli.errors import CLIError, one_line, short_list
+from pymc_bnn.cli.estimators import MODEL_ALIASES, describe, fit_timed, make_estimator
+from pymc_bnn.cli.outputs import check_model_dir, check_new_file
+from pymc_bnn.cli.report import format_report, metrics
+from pymc_bnn.cli.scaling import (
+    LIMIT_SDS,
+    fit_scaler,
+    limits_from_json,
+    scaled_columns,
+    scaler_from_json,
+    scaler_to_json,
+    training_limits,
+)
+from pymc_bnn.cli.tables import (
+    check_columns,
+    check_feature_table,
+    read_header,
+    read_table,
+    split_held_out,
+    split_target,
+)
+
+__all__ = ["OUT_OF_RANGE", "fit", "load_saved", "predict"]
+
+OUT_OF_RANGE = "out_of_range"
+"""Column of ``predict``'s output: True for a row with a feature beyond the training limits."""
 
 
 def fit(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn fit``: split, standardize, fit, report on the held-out rows, save."""
     start = time.perf_counter()
-    out = Path(args.out)
-    if out.exists():
-        prepare_dir(out, args.force)  # refuse before the long fit, not after it
+    kind = MODEL_ALIASES.get(args.model, args.model)
+    out = check_model_dir(Path(args.out), args.force)  # before the long fit, not after it
     X, y = split_target(read_table(args.data), args.target, args.data)
     X_train, X_test, y_train, y_test = split_held_out(X, y, args.test_size, args.seed)
-    scaler = make_scaler(list(X.columns)).fit(X_train)
+    scaled = scaled_columns(X_train, args.scale)
+    scaler = fit_scaler(X_train, scaled)
+    Z_train, Z_test = scaler.transform(X_train), scaler.transform(X_test)
+    if not np.isfinite(Z_train.to_numpy()).all():
+        bad = [c for c in Z_train.columns if not np.isfinite(Z_train[c]).all()]
+        raise CLIError(
+            f"{args.data}: values too large to standardize in columns {short_list(bad)}"
+        )
     estimator = make_estimator(
-        args.model,
+        kind,
         hidden=args.hidden,
         method=args.method,
         iterations=args.iterations,
@@ -40,18 +74,33 @@ def fit(args: argparse.Namespace) -> int:
         draws=args.draws,
         random_state=args.seed,
         progressbar=not args.no_progress,
+        # Options other commands' owners add to the fit parser, passed on when present.
+        **{k: getattr(args, k) for k in ("nuts_sampler", "collinearity") if hasattr(args, k)},
     )
     print(
         f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
         f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
     )
-    print(f"Fitting {describe(args.model, estimator)} on {len(X_train)} rows ...", flush=True)
-    seconds = fit_timed(estimator, scaler.transform(X_train), y_train)
-    report = metrics(estimator, scaler.transform(X_test), y_test)
+    print(
+        f"Scaling ({args.scale}): standardized {len(scaled)} of {X.shape[1]} columns"
+        + (f", left {X.shape[1] - len(scaled)} as they are" if len(scaled) < X.shape[1] else "")
+    )
+    print(
+        f"Fitting {describe(kind, estimator, len(X_train))} on {len(X_train)} rows ...",
+        flush=True,
+    )
+    seconds = fit_timed(estimator, Z_train, y_train)
+    report = metrics(estimator, Z_test, y_test)
     print(f"Held-out report ({len(X_test)} rows):")
-    print(format_report({args.model: report}, {args.model: seconds}))
-    extra = {"target": args.target, "scaling": scaler_to_json(scaler), "held_out": report}
-    estimator.save(prepare_dir(out, args.force), metadata=extra)
+    print(format_report({kind: report}, {kind: seconds}))
+    extra = {
+        "target": args.target,
+        "scale_mode": args.scale,
+        "scaling": scaler_to_json(scaler),
+        "limits": training_limits(X_train[list(Z_train.columns)]),
+        "held_out": report,
+    }
+    estimator.save(out, metadata=extra)
     print(f"Saved the model to {out}/; wall time {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -59,10 +108,16 @@ def fit(args: argparse.Namespace) -> int:
 def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     """The estimator, feature scaler and metadata of a folder written by ``pymc-bnn fit``.
 
+    Every entry is checked (see the estimator's ``load``), and the command
+    line's own: the target, the scaling and the training limits.  The metadata
+    returned holds ``limits`` as two arrays (``None`` for models saved without
+    them).
+
     Raises
     ------
     CLIError
-        If the folder is not a saved model or a file of it cannot be read.
+        If the folder is not a saved model, a file of it cannot be read, or an
+        entry is damaged; the message names the file.
 
     Examples
     --------
@@ -73,6 +128,7 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     """
     from pymc_bnn.sklearn import _BayesianClassifier
 
+    file = Path(path) / "metadata.json"
     try:
         meta = _BayesianClassifier.read_metadata(path)
         estimator = _BayesianClassifier.load(path)
@@ -85,23 +141,140 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
             f"{path}: not a model saved by pymc-bnn fit (no feature names or scaling in "
             "metadata.json)"
         )
+    target = meta.get("target")
+    if target is not None and not isinstance(target, str):
+        raise CLIError(f"{file}: target must be a column name; got {one_line(target, 60)}")
     try:
         scaler = scaler_from_json(meta["scaling"], meta["features"])
+        limits = None
+        if "limits" in meta:
+            limits = limits_from_json(meta["limits"], len(meta["features"]))
     except ValueError as err:
-        raise CLIError(f"{path}: cannot load the saved model ({one_line(err)})") from err
+        raise CLIError(f"{file}: {one_line(err)}") from err
+    meta = dict(meta, limits=limits)
     return estimator, scaler, meta
+
+
+def _count_rows(path: Path) -> int:
+    """The number of data rows of a CSV file (lines after the header), read in blocks."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(lines - 1 + (last != b"\n"), 0)
+
+
+class _Progress:
+    """A progress bar of rows written (on stderr), or nothing."""
+
+    def __init__(self, total: int | None, show: bool):
+        self.bar = None
+        if show:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=False)
+            self.task = self.bar.add_task("Predicting rows", total=total)
+            self.bar.start()
+
+    def advance(self, rows: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, rows)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _out_of_range(X: pd.DataFrame, limits) -> np.ndarray:
+    """Boolean ``(rows, features)``: values outside the saved training limits."""
+    if limits is None:
+        return np.zeros(X.shape, dtype=bool)
+    low, high = limits
+    values = X.to_numpy()
+    return (values < low) | (values > high)
 
 
 def predict(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn predict``: probabilities, label and uncertainty of each new row."""
-    estimator, scaler, meta = load_saved(args.model_dir)
     out = check_new_file(Path(args.out), args.force)
-    frame = read_table(args.data)
-    X = select_features(frame, meta["features"], args.data, target=meta.get("target"))
+    estimator, scaler, meta = load_saved(args.model_dir)
+    features = list(meta["features"])
+    keep = list(dict.fromkeys(args.keep or []))
+    clash = [k for k in keep if k in features]
+    if clash:
+        raise CLIError(f"--keep {clash[0]}: a feature column is copied anyway; keep others")
+    columns = read_header(args.data)
+    check_columns(columns, features, args.data, target=meta.get("target"), keep=keep)
+    total = _count_rows(Path(args.data)) if not args.no_progress else None
+    progress = _Progress(total, show=not args.no_progress)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    tmp = Path(tmp_name)
+    flagged_rows: list[int] = []
+    flagged_columns: set[str] = set()
+    n_rows = 0
+    try:
+        with os.fdopen(fd, "w", newline="") as sink:
+            reader = pd.read_csv(
+                args.data,
+                chunksize=args.chunk_size,
+                dtype={k: object for k in keep} or None,
+            )
+            try:
+                for chunk in reader:
+                    X = check_feature_table(chunk[features], args.data, first_row=n_rows)
+                    outside = _out_of_range(X, meta["limits"])
+                    rows = outside.any(axis=1)
+                    if rows.any():
+                        flagged_rows.extend((n_rows + np.flatnonzero(rows) + 2).tolist())
+                        flagged_columns.update(np.asarray(features)[outside.any(axis=0)])
+                    table = _predict_chunk(estimator, scaler, X)
+                    table[OUT_OF_RANGE] = rows
+                    for position, name in enumerate(keep):
+                        table.insert(position, name, chunk[name].to_numpy())
+                    table.to_csv(sink, index=False, header=n_rows == 0)
+                    n_rows += len(chunk)
+                    progress.advance(len(chunk))
+            except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
+                if isinstance(err, CLIError):
+                    raise
+                raise CLIError(
+                    f"{args.data}: cannot read it as CSV after data row {n_rows} ({one_line(err)})"
+                ) from err
+            sink.flush()
+            os.fsync(sink.fileno())
+        if n_rows == 0:
+            raise CLIError(f"{args.data}: no data rows")
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        progress.close()
+    if flagged_rows:
+        print(
+            f"pymc-bnn: warning: {len(flagged_rows)} of {n_rows} rows lie more than "
+            f"{LIMIT_SDS:g} training standard deviations outside the training range, in "
+            f"columns {short_list(sorted(flagged_columns))}: lines {short_list(flagged_rows)} of "
+            f"{args.data}; their predictions are extrapolations (column {OUT_OF_RANGE} is True)",
+            file=sys.stderr,
+        )
+    print(f"Wrote {n_rows} rows ({_describe_columns(estimator, keep)}) to {out}")
+    return 0
+
+
+def _predict_chunk(estimator: Any, scaler: Any, X: pd.DataFrame) -> pd.DataFrame:
+    """Probabilities, predicted label and uncertainty of the rows ``X`` (as read)."""
     table = estimator.predict_uncertainty(scaler.transform(X), proba=True)
     table = table.reset_index(drop=True)
     probs = table[[f"p_{c}" for c in estimator.classes_]].to_numpy()
     table.insert(len(estimator.classes_), "predicted", estimator.classes_[probs.argmax(axis=1)])
-    table.to_csv(out, index=False)
-    print(f"Wrote {len(table)} rows ({', '.join(table.columns)}) to {out}")
-    return 0
+    return table
+
+
+def _describe_columns(estimator: Any, keep: list[str]) -> str:
+    classes = [f"p_{c}" for c in estimator.classes_]
+    shown = classes if len(classes) <= 4 else [classes[0], "...", classes[-1]]
+    measures = ["total", "aleatoric", "epistemic", "max_probability", OUT_OF_RANGE]
+    return ", ".join([*keep, *shown, "predicted", *measures])

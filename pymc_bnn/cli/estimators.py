@@ -7,42 +7,60 @@ from typing import Any
 
 from pymc_bnn.cli.errors import CLIError, one_line
 
-__all__ = ["MODEL_KINDS", "describe", "fit_timed", "make_estimator"]
+__all__ = ["MODEL_ALIASES", "MODEL_KINDS", "describe", "fit_timed", "make_estimator"]
 
-MODEL_KINDS = {"glm": "Bayesian softmax regression", "bnn": "Bayesian neural network"}
+MODEL_KINDS = {"softmax": "Bayesian softmax regression", "bnn": "Bayesian neural network"}
 """The values of ``--model`` and what they fit."""
+
+MODEL_ALIASES = {"glm": "softmax"}
+"""Other accepted names of ``--model`` values (``glm``: its name before 0.2)."""
+
+
+def _kind(kind: str) -> str:
+    return MODEL_ALIASES.get(kind, kind)
 
 
 def make_estimator(kind: str, **params: Any):
-    """The estimator of a model kind (``"glm"`` or ``"bnn"``) with ``params``.
+    """The estimator of a model kind (``"softmax"``, alias ``"glm"``, or ``"bnn"``).
 
-    ``hidden`` is dropped for ``"glm"``.
+    ``hidden`` is dropped for ``"softmax"``, ``collinearity`` for ``"bnn"``.
 
     Examples
     --------
-    >>> make_estimator("glm", hidden=(5,), iterations=100)
+    >>> make_estimator("softmax", hidden=(5,), iterations=100)
     BayesianSoftmaxClassifier(iterations=100)
     """
     from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
-    if kind == "bnn":
+    if _kind(kind) == "bnn":
+        params.pop("collinearity", None)  # a softmax-regression option
         return BayesianMLPClassifier(**params)
     params.pop("hidden", None)
     return BayesianSoftmaxClassifier(**params)
 
 
-def describe(kind: str, estimator: Any) -> str:
-    """One line naming the model and how it is fitted.
+def describe(kind: str, estimator: Any, n_rows: int | None = None) -> str:
+    """One line naming the model and how it is fitted on ``n_rows`` rows.
+
+    The minibatch size shown is the one used: at most ``n_rows``, and none
+    when a minibatch would hold every row.
 
     Examples
     --------
     >>> describe("bnn", make_estimator("bnn", hidden=(8,), batch_size=256))
     'Bayesian neural network, hidden (8,), tanh (ADVI 10000 iterations, minibatches of 256)'
+    >>> describe("softmax", make_estimator("softmax", batch_size=100_000), n_rows=240)
+    'Bayesian softmax regression (ADVI 10000 iterations, all 240 rows at each step)'
     """
+    kind = _kind(kind)
     what = MODEL_KINDS[kind]
     if kind == "bnn":
         what += f", hidden {tuple(estimator.hidden)}, {estimator.activation}"
-    batches = "" if estimator.batch_size is None else f", minibatches of {estimator.batch_size}"
+    batch = estimator.batch_size
+    if batch is not None and n_rows is not None and batch >= n_rows:
+        batches = f", all {n_rows} rows at each step"
+    else:
+        batches = "" if batch is None else f", minibatches of {batch}"
     how = (
         f"ADVI {estimator.iterations} iterations{batches}"
         if estimator.method == "advi"

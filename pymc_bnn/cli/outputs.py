@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
-from pymc_bnn.cli.errors import CLIError
+from pymc_bnn.cli.errors import CLIError, one_line
 
-__all__ = ["DEMO_MARKER", "check_new_file", "prepare_dir"]
+__all__ = ["DEMO_MARKER", "check_model_dir", "check_new_file", "prepare_dir"]
 
 DEMO_MARKER = "summary.json"
 """The file by which ``pymc-bnn demo`` recognises a folder it wrote itself."""
@@ -45,17 +47,28 @@ def prepare_dir(path: Path, force: bool, own: str | None = None) -> Path:
     ...
     pymc_bnn.cli.errors.CLIError: ... exists and is not empty; pass --force to overwrite it
     """
-    if path.exists() and not path.is_dir():
-        raise CLIError(f"{path} exists and is not a folder")
-    if path.is_dir() and any(path.iterdir()) and not force:
-        if own is None or not (path / own).is_file():
-            raise CLIError(f"{path} exists and is not empty; pass --force to overwrite it")
-    path.mkdir(parents=True, exist_ok=True)
+    prepare_dir_check(path, force, own)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CLIError(f"{path}: cannot create it ({one_line(err)})") from err
     return path
 
 
+def _check_writable(folder: Path, what: Path) -> None:
+    """Refuse unless a file can be created in the existing ``folder`` (tried, then removed)."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".pymc-bnn-probe-", dir=folder)
+        os.rmdir(probe)
+    except OSError as err:
+        raise CLIError(f"{what}: cannot write in {folder} ({one_line(err)})") from err
+
+
 def check_new_file(path: Path, force: bool) -> Path:
-    """Refuse to overwrite an existing file without ``force``, or to write into no folder.
+    """Refuse, before any work, an output file that cannot be written or would be overwritten.
+
+    The file's folder must exist and be writable; an existing file needs
+    ``force``; a folder is never replaced.
 
     Examples
     --------
@@ -64,8 +77,59 @@ def check_new_file(path: Path, force: bool) -> Path:
     ...
     pymc_bnn.cli.errors.CLIError: no-such-folder: no such folder
     """
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; give a file name for the output")
     if path.exists() and not force:
         raise CLIError(f"{path} exists; pass --force to overwrite it")
-    if not path.parent.is_dir():
-        raise CLIError(f"{path.parent}: no such folder")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CLIError(f"{folder}: no such folder")
+    _check_writable(folder, path)
     return path
+
+
+def check_model_dir(path: Path, force: bool) -> Path:
+    """Refuse, before any work, a model folder that cannot be created or may not be replaced.
+
+    ``path`` may be missing (its nearest existing parent must then be a
+    writable folder, so that it can be created) or an empty folder; a
+    non-empty folder needs ``force``; a file is refused.  Nothing is created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> notes = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = notes.write_text("mine")
+    >>> check_model_dir(notes / "model", force=True)
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: .../notes.txt/model: cannot create it: .../notes.txt is a file
+    """
+    if path.exists():
+        prepare_dir_check(path, force)
+        _check_writable(path.resolve().parent, path)
+        return path
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CLIError(f"{path}: cannot create it: {_shown(parent, path)} is a file")
+    _check_writable(parent, path)
+    return path
+
+
+def _shown(parent: Path, path: Path) -> str:
+    """``parent`` as the user wrote it when it is a prefix of ``path``."""
+    for ancestor in path.parents:
+        if ancestor.absolute() == parent:
+            return str(ancestor)
+    return str(parent)
+
+
+def prepare_dir_check(path: Path, force: bool, own: str | None = None) -> None:
+    """The refusals of :func:`prepare_dir`, without creating anything."""
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{path} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        if own is None or not (path / own).is_file():
+            raise CLIError(f"{path} exists and is not empty; pass --force to overwrite it")

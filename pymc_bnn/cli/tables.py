@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pymc_bnn.cli.errors import CLIError, one_line
+from pymc_bnn.cli.errors import CLIError, one_line, plain, short_list
 from pymc_bnn.models.data import FeatureTypeError, FeatureValueError, check_features
 
 __all__ = [
+    "check_columns",
     "check_feature_table",
+    "read_header",
     "read_table",
     "select_features",
     "split_held_out",
@@ -46,13 +48,36 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def check_feature_table(X: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def read_header(path: str | Path) -> list[str]:
+    """The column names of a CSV file, or :class:`CLIError` saying why they cannot be read.
+
+    Examples
+    --------
+    >>> read_header("no-such.csv")
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: no-such.csv: no such file
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    try:
+        columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise CLIError(f"{path}: cannot read it as CSV ({one_line(err)})") from err
+    if not columns:
+        raise CLIError(f"{path}: no header row")
+    return columns
+
+
+def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -> pd.DataFrame:
     """The feature columns ``X`` read from file ``path`` as float64, checked.
 
     The checks are those of :func:`pymc_bnn.models.data.check_features`; this
     only rewords its errors for the file: non-numeric columns are all named,
     and the first missing or infinite value is placed by column and line (the
-    header being line 1).
+    header being line 1; ``first_row`` is the data row of ``X``'s first row, for
+    a file read in chunks).
 
     Raises
     ------
@@ -72,14 +97,16 @@ def check_feature_table(X: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         check_features(X, name=str(path))
     except FeatureTypeError as err:
         raise CLIError(
-            f"{path}: non-numeric feature columns {err.columns}; "
+            f"{path}: non-numeric feature columns {short_list(err.columns)}; "
             "encode them as numbers or drop them"
         ) from err
     except FeatureValueError as err:
         what = "missing value (NaN)" if err.what == "NaN" else err.what
+        row = first_row + plain(err.row)
+        where = "in all" if first_row == 0 else "in this part of the file"
         raise CLIError(
-            f"{path}: {what} in column {err.column_name!r} on line {err.row + 2} "
-            f"(data row {err.row + 1}); {err.count} such cells in all"
+            f"{path}: {what} in column {plain(err.column_name)!r} on line {row + 2} "
+            f"(data row {row + 1}); {plain(err.count)} such cells {where}"
         ) from err
     except ValueError as err:
         raise CLIError(f"{path}: {one_line(err)}") from err
@@ -120,10 +147,52 @@ def split_target(
     classes = y.unique()
     if len(classes) < 2:
         raise CLIError(
-            f"{path}: the target {target!r} has one class ({classes[0]!r}); "
+            f"{path}: the target {target!r} has one class ({plain(classes[0])!r}); "
             "a classifier needs at least two"
         )
     return X, y
+
+
+def check_columns(
+    columns: Sequence[str],
+    features: Sequence[str],
+    path: str | Path,
+    *,
+    target: str | None = None,
+    keep: Sequence[str] = (),
+) -> None:
+    """Refuse a table whose columns are not the model's features (plus target and kept ones).
+
+    Examples
+    --------
+    >>> check_columns(["id", "a", "b"], ["a", "b"], "new.csv", keep=["id"])
+    >>> check_columns(["a", "c"], ["a", "b"], "new.csv")
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: new.csv: lacks the model's feature columns ['b']
+    >>> check_columns(["id", "a", "b"], ["a", "b"], "new.csv")
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: new.csv: the column 'id' is not a feature of the model; pass
+    --keep id to copy it to the output, or drop it
+    """
+    absent = [k for k in keep if k not in columns]
+    if absent:
+        raise CLIError(f"{path}: no column {short_list(absent)} to --keep")
+    missing = [f for f in features if f not in columns]
+    if missing:
+        raise CLIError(f"{path}: lacks the model's feature columns {short_list(missing)}")
+    extra = [c for c in columns if c not in features and c != target and c not in keep]
+    if len(extra) == 1:
+        raise CLIError(
+            f"{path}: the column {extra[0]!r} is not a feature of the model; pass --keep "
+            f"{extra[0]} to copy it to the output, or drop it"
+        )
+    if extra:
+        raise CLIError(
+            f"{path}: the columns {short_list(extra)} are not features of the model; pass "
+            "--keep COLUMN to copy one to the output, or drop them"
+        )
 
 
 def select_features(
@@ -142,18 +211,9 @@ def select_features(
     >>> select_features(frame, ["a", "c"], "new.csv")
     Traceback (most recent call last):
     ...
-    pymc_bnn.cli.errors.CLIError: new.csv: its features differ from the model's: missing ['c'],
-    not in the model ['b', 'y']
+    pymc_bnn.cli.errors.CLIError: new.csv: lacks the model's feature columns ['c']
     """
-    if target is not None:
-        frame = frame.drop(columns=[target], errors="ignore")
-    missing = [f for f in features if f not in frame.columns]
-    extra = [str(c) for c in frame.columns if c not in features]
-    if missing or extra:
-        raise CLIError(
-            f"{path}: its features differ from the model's: missing {missing}, "
-            f"not in the model {extra}"
-        )
+    check_columns([str(c) for c in frame.columns], features, path, target=target)
     return check_feature_table(frame[list(features)], path)
 
 
@@ -169,6 +229,20 @@ def split_held_out(X: pd.DataFrame, y, test_size: float, seed: int) -> list:
     """
     from sklearn.model_selection import train_test_split
 
+    counts = pd.Series(np.asarray(y)).value_counts()
+    single = counts[counts < 2]
+    if len(single):
+        raise CLIError(
+            f"cannot hold out a stratified split: {len(single)} classes have a single row "
+            f"(e.g. {short_list(single.index)}); each class needs at least two rows"
+        )
+    n_test = int(np.ceil(test_size * len(X)))
+    if not len(counts) <= n_test <= len(X) - len(counts):
+        raise CLIError(
+            f"cannot hold out a stratified split: --test-size {test_size} holds out {n_test} "
+            f"of {len(X)} rows, and both parts need at least one row of each of the "
+            f"{len(counts)} classes"
+        )
     try:
         return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
     except ValueError as err:

@@ -173,6 +173,7 @@ def probs_and_logits(
     *,
     logp: Callable[..., TensorVariable],
     support_point: Callable[..., TensorVariable],
+    logcdf: Callable[..., TensorVariable] | None = None,
 ) -> tuple[type[ProbsOrLogitsVariant], type[ProbsOrLogitsVariant]]:
     """Make the ``p`` and the ``logit_p`` implementation classes of a distribution.
 
@@ -198,6 +199,8 @@ def probs_and_logits(
         ``logp(value, *params, kind)``, the log-density for either parametrization.
     support_point : callable
         ``support_point(rv, size, *params, kind)``.
+    logcdf : callable, optional
+        ``logcdf(value, *params, kind)``, registered as ``logcdf`` when given.
 
     Returns
     -------
@@ -230,6 +233,9 @@ def probs_and_logits(
         def variant_support_point(rv, size, *params):
             return support_point(rv, size, *params, kind)
 
+        def variant_logcdf(value, *params):
+            return logcdf(value, *params, kind)
+
         namespace = {
             "__module__": rv_type.__module__,
             "__qualname__": class_name,
@@ -240,6 +246,8 @@ def probs_and_logits(
             "logp": variant_logp,
             "support_point": variant_support_point,
         }
+        if logcdf is not None:
+            namespace["logcdf"] = variant_logcdf
         return types.new_class(
             class_name, (ProbsOrLogitsVariant,), exec_body=lambda ns: ns.update(namespace)
         )

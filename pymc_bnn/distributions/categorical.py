@@ -23,7 +23,13 @@ from pymc_bnn.distributions.simplex import (
     parameter_message,
 )
 
-__all__ = ["Categorical", "CategoricalLogits", "CategoricalProbs", "categorical_logp"]
+__all__ = [
+    "Categorical",
+    "CategoricalLogits",
+    "CategoricalProbs",
+    "categorical_logcdf",
+    "categorical_logp",
+]
 
 
 class _CategoricalRV(SymbolicRandomVariable):
@@ -94,6 +100,41 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     return check_parameters(res, *parameter_conditions(kind, param), msg=parameter_message(kind))
 
 
+def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind) -> TensorVariable:
+    """Log of ``P(X <= value)`` under ``p`` or ``logit_p``.
+
+    ``logsumexp`` of the log-probabilities of the categories up to
+    ``floor(value)``: exact for logits of any magnitude (``pm.Categorical``
+    takes ``log(cumsum(softmax(logit_p)))``, which is ``-inf`` once the first
+    probabilities underflow).  ``-inf`` below 0, exactly 0 from ``K - 1`` on.
+
+    Examples
+    --------
+    >>> v = pt.as_tensor(0)
+    >>> categorical_logcdf(v, pt.as_tensor([0.0, 1000.0]), "logit_p").eval()
+    array(-1000.)
+    """
+    k = param.shape[-1]
+    dim_diff = param.type.ndim - value.type.ndim
+    if dim_diff > 1:
+        value = pt.shape_padleft(value, dim_diff - 1)
+    elif dim_diff < 1:
+        param = pt.shape_padleft(param, 1 - dim_diff)
+    theta = pt.cast(param, "float64")
+    log_p = log_probs(kind, theta)
+    upto = pt.le(pt.arange(k), pt.floor(pt.cast(value, "float64"))[..., None])
+    masked = pt.switch(upto, log_p, -np.inf)
+    top = pt.max(masked, axis=-1, keepdims=True)
+    safe_top = pt.switch(pt.isinf(top), 0.0, top)
+    summed = pt.log(pt.sum(pt.exp(masked - safe_top), axis=-1)) + safe_top.squeeze(-1)
+    res = pt.switch(pt.lt(value, 0), -np.inf, pt.switch(pt.ge(value, k - 1), 0.0, summed))
+    return check_parameters(
+        pt.cast(res, param.dtype),
+        *parameter_conditions(kind, param),
+        msg=parameter_message(kind),
+    )
+
+
 def _support_point(rv, size, param, kind: Kind):
     # The most probable category: argmax is the same for p and for logit_p.
     mode = pt.argmax(param, axis=-1)
@@ -108,6 +149,7 @@ CategoricalProbs, CategoricalLogits = probs_and_logits(
     CategoricalLogitsRV,
     logp=categorical_logp,
     support_point=_support_point,
+    logcdf=categorical_logcdf,
 )
 
 

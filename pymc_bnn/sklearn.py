@@ -47,6 +47,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from pymc_bnn.models.bnn import bnn_classifier
 from pymc_bnn.models.glm import multinomial_glm
 from pymc_bnn.models.inference import blas_limits, fit_advi, interruptible
+from pymc_bnn.models.nuts import resolve_sampler, sample_nuts
 from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
 
 __all__ = ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"]
@@ -117,6 +118,8 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("batch_size (minibatches) works with method='advi' only.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive; got {self.learning_rate!r}.")
+        if self.method == "nuts":
+            resolve_sampler(self.nuts_sampler)  # refuse a missing sampler before building
 
     def _seeds(self) -> list[int | None]:
         """Seeds of the model (minibatches, initial values) and of the fit."""
@@ -176,6 +179,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             predictor = self._build(
                 self._frame(X), y, classes=classes, batch_size=batch_size, random_seed=model_seed
             )
+            sampler = "advi"
             if self.method == "advi":
                 idata, _ = fit_advi(
                     self.iterations,
@@ -189,15 +193,18 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 # thin and OpenBLAS's threads slow them down (pymc_bnn.models.inference).
                 # pm.sample returns the draws so far on Ctrl-C; interruptible re-raises.
                 with interruptible(), blas_limits(1):
-                    idata = pm.sample(
+                    idata, sampler = sample_nuts(
                         draws=self.draws,
                         tune=self.tune,
                         chains=self.chains,
+                        nuts_sampler=self.nuts_sampler,
                         cores=self.n_jobs or 1,
                         random_seed=fit_seed,
                         progressbar=self.progressbar,
-                        compute_convergence_checks=False,
+                        blas_threads=None,
                     )
+        self.sampler_ = sampler
+        self.fixed_columns_ = list(getattr(predictor, "fixed_columns", []))
         self.classes_ = classes
         self.idata_ = idata
         self._predictor = predictor
@@ -832,6 +839,11 @@ _COMMON_PARAMETERS = """
         Mean-field ADVI with :func:`pymc_bnn.fit_advi` (fast; the posterior is
         approximated by independent Normals) or NUTS (exact up to Monte Carlo
         error, slower).
+    nuts_sampler : {"auto", "nutpie", "numpyro", "blackjax", "pymc"}, default "auto"
+        The NUTS implementation for ``method="nuts"``
+        (:func:`pymc_bnn.models.nuts.sample_nuts`): ``"auto"`` is the fastest
+        installed, nutpie first (measured in ``benchmarks/results/nuts.md``).
+        The one that ran is ``sampler_``.
     iterations : int, default 10000
         ADVI optimisation steps.
     learning_rate : float, default 0.01
@@ -875,6 +887,11 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     identification : {"zerosum", "reference", "none"}, default "zerosum"
         How the softmax's redundant direction is removed (see
         :func:`pymc_bnn.multinomial_glm`).
+    collinearity : {"drop", "warn", "error", "ignore"}, default "drop"
+        What to do when the features are exactly collinear with the intercept
+        (constant or duplicated columns, one-hot groups): ``"drop"`` warns,
+        naming the columns, and fixes the redundant columns' coefficients at zero
+        (see :func:`pymc_bnn.multinomial_glm`).
     {common}
 
     Attributes
@@ -886,6 +903,11 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         Column names, when fitted on a DataFrame.
     idata_ : xarray.DataTree
         The fitted posterior (``posterior`` group: ``y_coef``, ``y_intercept``).
+    sampler_ : str
+        What fitted it: ``"advi"`` or the NUTS sampler that ran (``"nutpie"``,
+        ``"numpyro"``, ``"blackjax"`` or ``"pymc"``).
+    fixed_columns_ : list of int
+        The feature columns whose coefficients were fixed at zero (``collinearity``).
     posterior_ : xarray.Dataset
         The ``posterior`` group of ``idata_``.
     model_ : pymc.Model
@@ -907,7 +929,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(multinomial_glm)
-    _builder_options = ("prior_scale", "identification")
+    _builder_options = ("prior_scale", "identification", "collinearity")
     _kind = "glm"
 
     def __init__(
@@ -915,7 +937,9 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         *,
         prior_scale: float = 2.5,
         identification: str = "zerosum",
+        collinearity: str = "drop",
         method: Method = "advi",
+        nuts_sampler: str = "auto",
         iterations: int = 10_000,
         learning_rate: float = 0.01,
         draws: int = 1000,
@@ -928,6 +952,31 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         progressbar: bool = True,
     ):
         self._set_params_from(locals())
+
+    def _build(self, X, y, *, classes, batch_size, random_seed):
+        options = self._options()
+        if y is None:  # rebuilt for prediction: the coefficients fixed at zero in the fit
+            options["collinearity"] = self._fixed_columns()
+        return self._builder(
+            _NAME,
+            X,
+            y,
+            classes=classes,
+            batch_size=batch_size,
+            random_seed=random_seed,
+            **options,
+        )
+
+    def _fixed_columns(self) -> list[int]:
+        """Columns fixed at zero in the fit (for a loaded model: the all-zero rows of y_coef)."""
+        fixed = getattr(self, "fixed_columns_", None)
+        if fixed is not None:
+            return list(fixed)
+        post = self.idata_["posterior"]
+        if f"{_NAME}_coef" not in post:
+            return []
+        coef = post[f"{_NAME}_coef"].transpose("chain", "draw", ...).values
+        return [int(j) for j in np.flatnonzero((coef == 0).all(axis=(0, 1, 3)))]
 
 
 @_document
@@ -980,6 +1029,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         hidden: tuple[int, ...] = (20, 20),
         activation: str = "tanh",
         method: Method = "advi",
+        nuts_sampler: str = "auto",
         iterations: int = 10_000,
         learning_rate: float = 0.01,
         draws: int = 1000,

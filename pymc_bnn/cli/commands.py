@@ -65,7 +65,16 @@ def fit(args: argparse.Namespace) -> int:
         raise CLIError(
             f"{args.data}: values too large to standardize in columns {short_list(bad)}"
         )
-    estimator = make_estimator(
+    print(
+        f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
+        f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
+    )
+    print(
+        f"Scaling ({args.scale}): standardized {len(scaled)} of {X.shape[1]} columns"
+        + (f", left {X.shape[1] - len(scaled)} as they are" if len(scaled) < X.shape[1] else ""),
+        flush=True,
+    )
+    estimator = make_estimator(  # imports PyMC
         kind,
         hidden=args.hidden,
         method=args.method,
@@ -76,14 +85,6 @@ def fit(args: argparse.Namespace) -> int:
         progressbar=not args.no_progress,
         # Options other commands' owners add to the fit parser, passed on when present.
         **{k: getattr(args, k) for k in ("nuts_sampler", "collinearity") if hasattr(args, k)},
-    )
-    print(
-        f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
-        f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
-    )
-    print(
-        f"Scaling ({args.scale}): standardized {len(scaled)} of {X.shape[1]} columns"
-        + (f", left {X.shape[1] - len(scaled)} as they are" if len(scaled) < X.shape[1] else "")
     )
     print(
         f"Fitting {describe(kind, estimator, len(X_train))} on {len(X_train)} rows ...",
@@ -131,16 +132,16 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     file = Path(path) / "metadata.json"
     try:
         meta = _BayesianClassifier.read_metadata(path)
+        if "scaling" not in meta or meta["features"] is None:
+            raise CLIError(
+                f"{path}: not a model saved by pymc-bnn fit (no feature names or scaling in "
+                "metadata.json)"
+            )
         estimator = _BayesianClassifier.load(path)
     except (FileNotFoundError, ValueError) as err:  # they name the folder or file
         raise CLIError(one_line(err)) from err
     except OSError as err:
         raise CLIError(f"{path}: cannot load the saved model ({one_line(err)})") from err
-    if "scaling" not in meta or meta["features"] is None:
-        raise CLIError(
-            f"{path}: not a model saved by pymc-bnn fit (no feature names or scaling in "
-            "metadata.json)"
-        )
     target = meta.get("target")
     if target is not None and not isinstance(target, str):
         raise CLIError(f"{file}: target must be a column name; got {one_line(target, 60)}")

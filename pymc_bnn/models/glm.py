@@ -15,7 +15,7 @@ and returns a :class:`MultinomialGLM` that holds them and predicts new rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from pytensor.tensor.variable import TensorVariable
 from scipy.linalg import helmert
 
 from pymc_bnn.models.base import SoftmaxModel
+from pymc_bnn.models.collinearity import COLLINEARITY, check_collinearity
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
 __all__ = [
@@ -60,11 +61,15 @@ class MultinomialGLM(SoftmaxModel):
         identification chosen (for ``"zerosum"`` they sum to zero over classes;
         for ``"reference"`` the reference class's entries are zero).
     identification : str
+    fixed_columns : list of int
+        Indices of the feature columns whose coefficients are fixed at zero
+        (``collinearity="drop"`` or an explicit list).
     """
 
     coef: TensorVariable
     intercept: TensorVariable
     identification: str
+    fixed_columns: list[int] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------
@@ -94,23 +99,54 @@ def _identified(
     batch_shape: tuple[int, ...],
     dims: tuple[str, ...],
     identification: str,
+    kept: list[int] | None = None,
 ) -> TensorVariable:
-    """One parameter block with classes on the last axis, identified as asked."""
+    """One parameter block with classes on the last axis, identified as asked.
+
+    With ``kept`` (rows of a ``(features, classes)`` block), only those rows are
+    free; the others are zero.
+    """
     k = len(pm.modelcontext(None).coords[dims[-1]])
-    if identification == "none":
+    rows = batch_shape if kept is None else (len(kept),)
+    if identification == "none" and kept is None:
         if factory is not None:
             return pm.Deterministic(name, factory(f"{name}_raw", (*batch_shape, k)), dims=dims)
         return pm.Normal(name, 0.0, scale, dims=dims)
-    free_shape = (*batch_shape, k - 1)
+    if kept is not None and scale.ndim == 2:
+        scale = scale[kept]
+    free_shape = (*rows, k) if identification == "none" else (*rows, k - 1)
     if factory is None:
         free = pm.Normal(f"{name}_raw", 0.0, scale, shape=free_shape)
     else:
         free = factory(f"{name}_raw", free_shape)
     if identification == "zerosum":
         value = pt.dot(free, pt.as_tensor(_zerosum_basis(k)))
+    elif identification == "reference":
+        value = pt.concatenate([pt.zeros((*rows, 1)), free], axis=-1)
     else:
-        value = pt.concatenate([pt.zeros((*batch_shape, 1)), free], axis=-1)
+        value = free
+    if kept is not None:
+        full = pt.zeros((*batch_shape, k), dtype=value.dtype)
+        value = pt.set_subtensor(full[np.asarray(kept, dtype=np.int64)], value)
     return pm.Deterministic(name, value, dims=dims)
+
+
+def _fixed_columns(collinearity, X_values, names: list[str]) -> list[int]:
+    """The feature columns whose coefficients are fixed at zero, by the ``collinearity`` option."""
+    if isinstance(collinearity, str):
+        return check_collinearity(X_values, names, collinearity)
+    columns = []
+    for c in collinearity:
+        if isinstance(c, int | np.integer) and not isinstance(c, bool) and 0 <= c < len(names):
+            columns.append(int(c))
+        elif str(c) in names:
+            columns.append(names.index(str(c)))
+        else:
+            raise ValueError(
+                f"collinearity lists {c!r}, which is neither a column index below "
+                f"{len(names)} nor a feature name."
+            )
+    return sorted(set(columns))
 
 
 # --------------------------------------------------------------------------------------
@@ -131,6 +167,7 @@ def multinomial_glm(
     intercept_prior: PriorFactory | None = None,
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
+    collinearity: str | Sequence[int | str] = "drop",
     random_seed: int | None = None,
 ) -> MultinomialGLM:
     r"""Add a Bayesian softmax regression of ``y`` on ``X`` to the current model.
@@ -209,6 +246,27 @@ def multinomial_glm(
     dims : tuple of str, default ("obs", "features", "classes")
         Names of the observation, feature and class dimensions (change them to put
         two GLMs in one model).
+    collinearity : {"drop", "warn", "error", "ignore"} or list, default "drop"
+        What to do when ``X`` is exactly collinear with the intercept: constant
+        columns, duplicated columns, or groups of columns (one-hot indicators)
+        that sum to a constant.  The likelihood is then flat along a direction of
+        the coefficients, the posterior has a ridge that only the prior bounds,
+        and NUTS needs long trajectories (see ``docs/tutorials/softmax-covertype.md``).
+        Found by :func:`pymc_bnn.models.collinearity.find_collinearity` on the
+        observed rows (nothing is checked without ``y``).
+
+        * ``"drop"``: warn (:class:`~pymc_bnn.models.collinearity.CollinearityWarning`,
+          naming the columns) and fix the coefficients of the redundant columns at
+          zero: the last column of each indicator group (reference coding), every
+          constant column (its effect is the intercept's) and every later copy of
+          a column.  The predictions are unchanged; the model is identified.
+          The default: on cover type it samples many times faster (measured in
+          ``benchmarks/results/nuts.md``).
+        * ``"warn"``: warn and keep the model as it is.
+        * ``"error"``: raise a ``ValueError`` naming the columns.
+        * ``"ignore"``: check nothing.
+        * a list of column indices or feature names: fix those coefficients at
+          zero without checking (how a fitted model is rebuilt for prediction).
     random_seed : int, optional
         Seed of the minibatch index generator (only used with ``batch_size``).
 
@@ -245,17 +303,28 @@ def multinomial_glm(
     ('a', 'b', 'c')
     """
     _check_options(identification, prior_scale, intercept_scale)
+    if isinstance(collinearity, str) and collinearity not in COLLINEARITY:
+        raise ValueError(
+            f"collinearity must be one of {list(COLLINEARITY)} or a list of columns; "
+            f"got {collinearity!r}."
+        )
     model = pm.modelcontext(None)
     inputs = add_inputs(
         name, X, y, classes=classes, dims=dims, batch_size=batch_size, random_seed=random_seed
     )
+    names = [str(c) for c in inputs.features]
+    if y is None and isinstance(collinearity, str):
+        fixed = []
+    else:
+        fixed = _fixed_columns(collinearity, inputs.X.get_value(), names)
     _, feat_dim, cls_dim = dims
     scale = pt.as_tensor(np.asarray(prior_scale, dtype=float))
     if scale.ndim == 1:
         scale = scale[:, None]
     f = len(inputs.features)
+    kept = [j for j in range(f) if j not in fixed] if fixed else None
     coef = _identified(
-        f"{name}_coef", scale, coef_prior, (f,), (feat_dim, cls_dim), identification
+        f"{name}_coef", scale, coef_prior, (f,), (feat_dim, cls_dim), identification, kept
     )
     intercept = _identified(
         f"{name}_intercept", intercept_scale, intercept_prior, (), (cls_dim,), identification
@@ -271,4 +340,5 @@ def multinomial_glm(
         coef=coef,
         intercept=intercept,
         identification=identification,
+        fixed_columns=fixed,
     )

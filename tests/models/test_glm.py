@@ -193,7 +193,11 @@ def test_identification_shapes(identification, free):
     f, k = 3, 4
     with pm.Model() as model:
         glm = multinomial_glm(
-            "y", np.zeros((5, f)), np.arange(5) % k, identification=identification
+            "y",
+            np.zeros((5, f)),
+            np.arange(5) % k,
+            identification=identification,
+            collinearity="ignore",  # placeholder X: keep every coefficient free
         )
     assert {v.name for v in model.free_RVs} == free
     coef, intercept = pm.draw([glm.coef, glm.intercept], draws=200, random_seed=SEED)
@@ -212,7 +216,7 @@ def test_identification_shapes(identification, free):
 
 def test_default_prior_scales():
     with pm.Model():
-        glm = multinomial_glm("y", np.zeros((2, 1)), [0, 1], classes=3)
+        glm = multinomial_glm("y", np.zeros((2, 1)), [0, 1], classes=3, collinearity="ignore")
     coef, intercept = pm.draw([glm.coef, glm.intercept], draws=4000, random_seed=SEED)
     # ZeroSumNormal(sigma): each entry has variance sigma^2 (k - 1) / k.
     np.testing.assert_allclose(coef.std(0), 2.5 * np.sqrt(2 / 3), rtol=0.06)
@@ -224,7 +228,9 @@ def test_prior_factory_in_zerosum_basis_matches_zerosumnormal():
         return pm.Normal(name, 0.0, 0.5, shape=shape)
 
     with pm.Model() as model:
-        glm = multinomial_glm("y", np.zeros((2, 2)), [0, 1], classes=3, coef_prior=factory)
+        glm = multinomial_glm(
+            "y", np.zeros((2, 2)), [0, 1], classes=3, coef_prior=factory, collinearity="ignore"
+        )
     assert model["y_coef_raw"].type.shape == (2, 2)
     coef, intercept = pm.draw([glm.coef, glm.intercept], draws=4000, random_seed=SEED)
     np.testing.assert_allclose(coef.sum(-1), 0, atol=1e-10)
@@ -235,7 +241,9 @@ def test_prior_factory_in_zerosum_basis_matches_zerosumnormal():
 
 def test_per_feature_prior_scale():
     with pm.Model():
-        glm = multinomial_glm("y", np.zeros((2, 2)), [0, 1], prior_scale=[1.0, 3.0])
+        glm = multinomial_glm(
+            "y", np.zeros((2, 2)), [0, 1], prior_scale=[1.0, 3.0], collinearity="ignore"
+        )
     coef = pm.draw(glm.coef, draws=4000, random_seed=SEED)
     np.testing.assert_allclose(coef.std(0)[:, 0], np.array([1.0, 3.0]) * np.sqrt(0.5), rtol=0.06)
 

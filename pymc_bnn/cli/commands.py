@@ -91,6 +91,8 @@ def fit(args: argparse.Namespace) -> int:
         flush=True,
     )
     seconds = fit_timed(estimator, Z_train, y_train)
+    if args.method == "nuts":
+        print(f"Sampled with NUTS from {estimator.sampler_}")
     report = metrics(estimator, Z_test, y_test)
     print(f"Held-out report ({len(X_test)} rows):")
     print(format_report({kind: report}, {kind: seconds}))

@@ -1,7 +1,10 @@
 """The scikit-learn estimators: scikit-learn's own checks, pickling, saving, uncertainty, NUTS."""
 
+import hashlib
 import json
+import os
 import pickle
+import signal
 
 import numpy as np
 import pandas as pd
@@ -79,7 +82,7 @@ def test_pickled_estimator_predicts_the_same(softmax, iris):
 def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     X, _ = iris
     table = softmax.predict_uncertainty(X.iloc[:20])
-    assert list(table.columns) == list(uncertainty.MEASURES)
+    assert list(table.columns) == ["total", "aleatoric", "epistemic", "max_probability"]
     assert table.index.equals(X.index[:20])
     draws = softmax.predict_proba_draws(X.iloc[:20])
     assert draws.sizes == {"chain": 1, "draw": QUICK["draws"], "obs": 20, "classes": 3}
@@ -88,9 +91,14 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     np.testing.assert_allclose(table["total"], ed.total)
     np.testing.assert_allclose(softmax.predict_proba(X.iloc[:20]), draws.mean(("chain", "draw")))
     both = softmax.predict_uncertainty(X.iloc[:20], proba=True)
-    assert list(both.columns) == [f"p_{c}" for c in softmax.classes_] + list(uncertainty.MEASURES)
+    assert list(both.columns) == [f"p_{c}" for c in softmax.classes_] + list(table.columns)
     np.testing.assert_allclose(both.iloc[:, :3], softmax.predict_proba(X.iloc[:20]))
-    np.testing.assert_allclose(both["confidence"], table["confidence"])
+    # max_probability is what it says: the largest posterior mean probability of the row
+    # (0.865 shows 0.865), one minus the module's "confidence" score.
+    np.testing.assert_allclose(table["max_probability"], both.iloc[:, :3].max(axis=1), atol=1e-12)
+    np.testing.assert_allclose(
+        table["max_probability"], 1 - uncertainty.uncertainty_scores(draws, "confidence")
+    )
 
 
 @pytest.mark.slow
@@ -163,7 +171,7 @@ def test_mlp_fits_and_pickles(iris):
 
 # Saving and loading --------------------------------------------------------------------
 
-FORMAT = "pymc-bnn model 1"
+FORMAT = "pymc-bnn model 2"
 
 
 def _assert_same_predictions(loaded, original, X):
@@ -234,12 +242,16 @@ def test_saved_mlp_fitted_on_an_array_loads_as_an_mlp(iris, tmp_path):
 
 @pytest.mark.slow
 def test_a_model_saved_by_the_first_pymc_bnn_fit_still_loads(softmax, iris, tmp_path):
-    # pymc-bnn fit 0.1 wrote "hidden": null among a softmax model's options and no n_features.
+    # pymc-bnn fit 0.1 wrote format 1 (no checksums), "hidden": null among a softmax
+    # model's options and no n_features.
     X, _ = iris
     meta_file = softmax.save(tmp_path) / "metadata.json"
     meta = json.loads(meta_file.read_text())
+    meta["format"] = "pymc-bnn model 1"
     meta["options"]["hidden"] = None
-    del meta["n_features"]
+    del meta["n_features"], meta["sha256"]
+    for later in ("collinearity", "nuts_sampler"):  # options added after 0.1
+        meta["options"].pop(later, None)
     meta_file.write_text(json.dumps(meta))
     loaded = BayesianSoftmaxClassifier.load(tmp_path)
     assert loaded.get_params() == softmax.get_params()
@@ -250,8 +262,10 @@ def test_a_model_saved_by_the_first_pymc_bnn_fit_still_loads(softmax, iris, tmp_
 def test_save_refuses_metadata_it_cannot_write_and_writes_nothing(softmax, tmp_path):
     with pytest.raises(ValueError, match=r"must not reuse .* \['classes'\]"):
         softmax.save(tmp_path, metadata={"classes": [1, 2]})
-    with pytest.raises(ValueError, match="metadata cannot be saved as JSON"):
+    with pytest.raises(ValueError, match="metadata cannot be saved as strict JSON"):
         softmax.save(tmp_path, metadata={"scaler": object()})
+    with pytest.raises(ValueError, match="metadata cannot be saved as strict JSON"):
+        softmax.save(tmp_path, metadata={"scale": [float("inf")]})  # Infinity is not JSON
     with pytest.raises(TypeError, match="metadata must be a dict"):
         softmax.save(tmp_path, metadata=[("a", 1)])
     callable_option = pickle.loads(pickle.dumps(softmax)).set_params(identification=len)
@@ -279,27 +293,32 @@ def test_an_unfitted_estimator_cannot_be_saved(tmp_path):
 
 
 def _fake_model(folder, **changes):
-    """A model folder by hand: metadata of a 2-feature, 2-class softmax and its draws."""
+    """A model folder by hand (format 1, no checksums): a 2-feature, 2-class softmax."""
     meta = {
-        "format": FORMAT,
+        "format": "pymc-bnn model 1",
         "package_version": "0",
         "model": "glm",
         "options": {"iterations": 10},
         "features": ["a", "b"],
         "classes": [0, 1],
-        "posterior_dims": {"y_coef": ["chain", "draw", "features", "classes"]},
+        "posterior_dims": {
+            "y_coef_raw": ["chain", "draw", "features", "raw_classes"],
+            "y_intercept_raw": ["chain", "draw", "raw_classes"],
+        },
     }
     meta.update(changes)
     folder.mkdir(exist_ok=True)
     (folder / "metadata.json").write_text(json.dumps(meta))
-    np.savez(folder / "posterior.npz", y_coef=np.zeros((1, 3, 2, 2)))
+    raw = {"y_coef_raw": np.zeros((1, 3, 2, 1)), "y_intercept_raw": np.zeros((1, 3, 1))}
+    np.savez(folder / "posterior.npz", **raw)
     return folder
 
 
 def test_load_reads_a_model_folder_written_by_hand(tmp_path):
     loaded = _BayesianClassifier.load(_fake_model(tmp_path))
     assert isinstance(loaded, BayesianSoftmaxClassifier) and loaded.iterations == 10
-    assert loaded.posterior_["y_coef"].shape == (1, 3, 2, 2)
+    assert loaded.posterior_["y_coef_raw"].shape == (1, 3, 2, 1)
+    np.testing.assert_allclose(loaded.predict_proba(np.zeros((1, 2))), [[0.5, 0.5]])
     assert loaded.feature_names_in_.tolist() == ["a", "b"] and loaded.n_features_in_ == 2
 
 
@@ -315,7 +334,14 @@ def test_load_refuses_a_folder_that_is_no_model_naming_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"metadata\.json: not a saved model.s metadata"):
         _BayesianClassifier.load(tmp_path)
     (tmp_path / "metadata.json").write_text(json.dumps({"format": FORMAT, "model": "glm"}))
+    with pytest.raises(ValueError, match=r"metadata.json: lacks the checksums"):
+        _BayesianClassifier.load(tmp_path)
+    old = {"format": "pymc-bnn model 1", "model": "glm"}
+    (tmp_path / "metadata.json").write_text(json.dumps(old))
     with pytest.raises(ValueError, match=r"metadata.json: lacks the entries \['options'"):
+        _BayesianClassifier.load(tmp_path)
+    (tmp_path / "metadata.json").write_text('{"format": NaN}')
+    with pytest.raises(ValueError, match=r"metadata.json: cannot read it as JSON \(NaN is not"):
         _BayesianClassifier.load(tmp_path)
 
 
@@ -325,8 +351,17 @@ def test_load_refuses_a_folder_that_is_no_model_naming_the_file(tmp_path):
         ({"model": "svm"}, ValueError, r"unknown model 'svm'; expected \['bnn', 'glm'\]"),
         ({"options": {"depth": 3}}, ValueError, r"options \['depth'\] are not options of"),
         ({"options": [1]}, ValueError, "options must be a JSON object"),
-        ({"posterior_dims": {"y_w": ["chain"]}}, ValueError, r"lacks the posterior .*'y_w'"),
-        ({"posterior_dims": {"y_coef": ["chain"]}}, ValueError, "cannot read the posterior"),
+        ({"posterior_dims": {"y_w": ["chain", "draw"]}}, ValueError, r"lacks the posterior"),
+        ({"posterior_dims": {"y_coef_raw": ["chain"]}}, ValueError, "starting with 'chain'"),
+        ({"classes": [0, 1, 2]}, ValueError, r"y_coef_raw has shape \(2, 1\).*needs \(2, 2\)"),
+        ({"classes": [0, 0]}, ValueError, "classes must be distinct"),
+        ({"classes": [0, "a"]}, ValueError, "labels of one type"),
+        ({"features": ["a", "a"]}, ValueError, "features must be distinct"),
+        ({"features": ["a"]}, ValueError, r"y_coef_raw has shape \(2, 1\).*needs \(1, 1\)"),
+        ({"n_features": 3}, ValueError, "n_features is 3 but 2 features"),
+        ({"n_features": True}, ValueError, "n_features must be a positive integer"),
+        ({"options": {"iterations": -1}}, ValueError, "bad options.*iterations"),
+        ({"options": {"identification": "x"}}, ValueError, "cannot rebuild the model"),
     ],
 )
 def test_load_refuses_metadata_that_does_not_fit(tmp_path, changes, error, message):
@@ -339,6 +374,130 @@ def test_load_refuses_missing_or_broken_draws(tmp_path):
     (folder / "posterior.npz").write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match=r"posterior.npz: cannot read the posterior draws"):
         _BayesianClassifier.load(folder)
+    nan = {"y_coef_raw": np.full((1, 3, 2, 1), np.nan), "y_intercept_raw": np.zeros((1, 3, 1))}
+    np.savez(folder / "posterior.npz", **nan)
+    with pytest.raises(ValueError, match="non-finite draws"):
+        _BayesianClassifier.load(folder)
     (folder / "posterior.npz").unlink()
     with pytest.raises(FileNotFoundError, match=r"not a saved model \(no posterior.npz\)"):
         _BayesianClassifier.load(folder)
+
+
+@pytest.mark.slow
+def test_a_saved_model_refuses_damaged_draws_by_their_checksum(softmax, tmp_path):
+    folder = softmax.save(tmp_path / "model")
+    meta = json.loads((folder / "metadata.json").read_text())
+    data = (folder / "posterior.npz").read_bytes()
+    assert meta["sha256"]["posterior.npz"] == hashlib.sha256(data).hexdigest()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF  # one byte inside the draws: still a valid npz file
+    (folder / "posterior.npz").write_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match=r"posterior.npz: does not match its checksum"):
+        _BayesianClassifier.load(folder)
+    (folder / "posterior.npz").write_bytes(data)
+    meta["classes"] = meta["classes"][::-1]  # a plausible edit: swapped labels
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"metadata.json: does not match its checksum"):
+        _BayesianClassifier.load(folder)
+
+
+@pytest.mark.slow
+def test_an_interrupted_save_leaves_the_old_model_whole(softmax, iris, tmp_path, monkeypatch):
+    X, y = iris
+    folder = softmax.save(tmp_path / "model")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    other = BayesianSoftmaxClassifier(**dict(QUICK, random_state=5)).fit(X, y)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pymc_bnn.sklearn._replace", interrupted)  # after writing, before rename
+    with pytest.raises(KeyboardInterrupt):
+        other.save(folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the partial folder is gone
+    monkeypatch.undo()
+    other.save(folder)  # replaced whole once complete
+    _assert_same_predictions(_BayesianClassifier.load(folder), other, X)
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+@pytest.mark.slow
+def test_save_into_a_folder_with_other_files_keeps_them(softmax, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    softmax.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "metadata.json",
+        "notes.txt",
+        "posterior.npz",
+    ]
+
+
+def _interrupt_at_step(step):
+    """A fit_advi that sends this process SIGINT (as Ctrl-C does) once past step ``step``."""
+    from pymc_bnn.models.inference import fit_advi
+
+    sent = []
+
+    def callback(approx, losses, i):  # called between compiled blocks of steps
+        if i >= step and not sent:
+            sent.append(i)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def interrupted_fit_advi(*args, **kwargs):
+        # Callbacks run between compiled calls: 10 steps a call lands on ``step``.
+        return fit_advi(*args, callbacks=[callback], steps_per_call=10, **kwargs)
+
+    return interrupted_fit_advi
+
+
+@pytest.mark.slow
+def test_an_interrupted_fit_raises_and_leaves_the_estimator_as_it_was(iris, monkeypatch):
+    # pm.fit catches KeyboardInterrupt and returns the partly fitted approximation; the
+    # estimator must not count as fitted with it.
+    X, y = iris
+    monkeypatch.setattr("pymc_bnn.sklearn.fit_advi", _interrupt_at_step(20))
+    fresh = BayesianSoftmaxClassifier(**QUICK)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X, y)
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    assert not hasattr(fresh, "n_features_in_")
+
+    monkeypatch.undo()
+    fitted = BayesianSoftmaxClassifier(**QUICK).fit(X, y)
+    before = fitted.predict_proba(X)
+    monkeypatch.setattr("pymc_bnn.sklearn.fit_advi", _interrupt_at_step(20))
+    with pytest.raises(KeyboardInterrupt):
+        fitted.fit(X.iloc[:, :2], y)  # a refit on other columns, interrupted
+    np.testing.assert_array_equal(fitted.predict_proba(X), before)  # the old fit, intact
+
+
+@pytest.mark.slow
+def test_fit_advi_raises_when_interrupted_instead_of_returning_a_partial_fit():
+    import pymc as pm
+    import pytensor
+
+    from pymc_bnn.models.inference import fit_advi
+
+    steps = []
+
+    def callback(approx, losses, i):
+        steps.append(i)
+        if len(steps) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytensor.config.change_flags(mode="FAST_COMPILE"), pm.Model():
+        mu = pm.Normal("mu", 0, 10)
+        pm.Normal("obs", mu, 1, observed=np.zeros(10))
+        with pytest.raises(KeyboardInterrupt):
+            fit_advi(
+                1000,
+                draws=10,
+                progressbar=False,
+                random_seed=0,
+                callbacks=[callback],
+                steps_per_call=10,
+            )
+    assert len(steps) == 1 and steps[0] < 1000  # stopped where interrupted, and raised
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

@@ -121,13 +121,22 @@ def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind)
     elif dim_diff < 1:
         param = pt.shape_padleft(param, 1 - dim_diff)
     theta = pt.cast(param, "float64")
-    log_p = log_probs(kind, theta)
     upto = pt.le(pt.arange(k), pt.floor(pt.cast(value, "float64"))[..., None])
-    masked = pt.switch(upto, log_p, -np.inf)
-    top = pt.max(masked, axis=-1, keepdims=True)
-    safe_top = pt.switch(pt.isinf(top), 0.0, top)
-    summed = pt.log(pt.sum(pt.exp(masked - safe_top), axis=-1)) + safe_top.squeeze(-1)
-    res = pt.switch(pt.lt(value, 0), -np.inf, pt.switch(pt.ge(value, k - 1), 0.0, summed))
+    inside = pt.and_(pt.ge(value, 0), pt.lt(value, k - 1))
+    if kind == "p":
+        total = pt.sum(pt.switch(upto, theta, 0.0), axis=-1)
+        summed = pt.log(pt.switch(inside, total, 1.0))
+    else:
+        masked = pt.switch(upto, log_probs(kind, theta), -np.inf)
+        top = pt.max(masked, axis=-1, keepdims=True)
+        empty = pt.isinf(top)  # every category up to the value has probability 0
+        safe_top = pt.switch(empty, 0.0, top)
+        total = pt.sum(pt.exp(masked - safe_top), axis=-1)
+        empty = empty.squeeze(-1)
+        summed = pt.switch(
+            empty, -np.inf, pt.log(pt.switch(empty, 1.0, total)) + safe_top.squeeze(-1)
+        )
+    res = pt.switch(pt.lt(value, 0), -np.inf, pt.switch(inside, summed, 0.0))
     return check_parameters(
         pt.cast(res, param.dtype),
         *parameter_conditions(kind, param),

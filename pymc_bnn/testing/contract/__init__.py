@@ -15,6 +15,9 @@ is defined by the :func:`prop` decorator:
   :mod:`~pymc_bnn.testing.contract.multinomial`,
   :mod:`~pymc_bnn.testing.contract.dirichlet_multinomial`: the properties,
   their cases and tolerances;
+* :mod:`~pymc_bnn.testing.contract.extremes`: huge ``n``, huge and tiny
+  concentrations, exact totals, the number of categories and the Categorical
+  logcdf, against an arbitrary-precision (mpmath) oracle;
 * :mod:`~pymc_bnn.testing.contract.shared`: the cases and checks the
   distributions share (exact values, off-support values, invalid parameters,
   float32 mode, draws, observed data);
@@ -44,7 +47,12 @@ Examples
 True
 """
 
-from pymc_bnn.testing.contract import categorical, dirichlet_multinomial, multinomial
+from pymc_bnn.testing.contract import (
+    categorical,
+    dirichlet_multinomial,
+    extremes,
+    multinomial,
+)
 from pymc_bnn.testing.contract.calls import (
     ATOL,
     GRAD_RTOL,
@@ -86,6 +94,7 @@ __all__ = [
     "case_text",
     "categorical",
     "dirichlet_multinomial",
+    "extremes",
     "fixed_cases",
     "get",
     "hypothesis_properties",

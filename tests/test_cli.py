@@ -3,10 +3,14 @@
 Also, in process: the feature scaler, the CSV checks and the output folders.
 """
 
+import hashlib
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -65,6 +69,13 @@ def test_help_for_every_command(command):
         assert all(c in out.stdout for c in ["demo", "fit", "predict", "check-upstream"])
     if command == ["fit"]:
         assert all(o in out.stdout for o in ["--target", "--model", "--hidden", "--seed"])
+        for default in ["softmax", "10000", "1000", "0.2", "auto", "pymc-bnn-model"]:
+            assert f"(default: {default})" in out.stdout, default
+    if command == ["predict"]:
+        assert "(default: predictions.csv)" in out.stdout and "--keep COLUMN" in out.stdout
+    if command:  # a description under the usage line, beyond the one-line help
+        body = out.stdout.split("\n\n")[1]
+        assert not body.startswith(("positional", "options")) and len(body) > 80, body
 
 
 @pytest.mark.slow
@@ -95,12 +106,15 @@ def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tm
     assert "Wrote 15 rows" in result.stdout
     table = pd.read_csv(tmp_path / "p.csv")
     probs = ["p_setosa", "p_versicolor", "p_virginica"]
-    measures = ["total", "aleatoric", "epistemic", "confidence"]
-    assert list(table.columns) == [*probs, "predicted", *measures]
+    measures = ["total", "aleatoric", "epistemic", "max_probability"]
+    assert list(table.columns) == [*probs, "predicted", *measures, "out_of_range"]
     np.testing.assert_allclose(table[probs].sum(axis=1), 1.0)
     assert table["predicted"].tolist()[:2] == ["setosa", "setosa"]
     assert (table[measures] >= 0).all().all()
     np.testing.assert_allclose(table["total"], table["aleatoric"] + table["epistemic"])
+    # The probability of the predicted class, under a name that says so.
+    np.testing.assert_allclose(table["max_probability"], table[probs].max(axis=1), atol=1e-12)
+    assert not table["out_of_range"].any()
 
     again = run("predict", out_dir, tmp_path / "new.csv", "--out", tmp_path / "p.csv")
     assert_one_line_error(again, "p.csv exists", "--force")
@@ -115,7 +129,7 @@ def test_predict_refuses_data_whose_features_differ(fitted, iris_csv, tmp_path):
     new = pd.read_csv(iris_csv).drop(columns=["species", "petal_width"]).assign(colour=1.0)
     new.to_csv(tmp_path / "new.csv", index=False)
     out = run("predict", out_dir, tmp_path / "new.csv", "--out", tmp_path / "p.csv")
-    assert_one_line_error(out, "features differ", "missing ['petal_width']", "['colour']")
+    assert_one_line_error(out, "lacks the model's feature columns ['petal_width']")
     assert not (tmp_path / "p.csv").exists()
 
 
@@ -418,3 +432,457 @@ def test_feature_checks_name_the_file_column_and_line():
     assert str(err.value) == "d.csv: inf in column 'a' on line 3 (data row 2); 2 such cells in all"
     ok = select_features(pd.DataFrame({"b": [1], "a": [True]}), ["a", "b"], "d.csv")
     assert list(ok.columns) == ["a", "b"] and (ok.dtypes == np.float64).all()
+
+
+# Options and output locations: checked before any work --------------------------------
+
+BAD_OPTIONS = [
+    (["--iterations", "-5"], "--iterations: expected a positive integer; got '-5'"),
+    (["--draws", "0"], "--draws: expected a positive integer"),
+    (["--batch-size", "x"], "--batch-size: expected a positive integer"),
+    (["--test-size", "1.5"], "--test-size: expected a fraction between 0 and 1"),
+    (["--seed", "-1"], "--seed: expected an integer from 0"),
+    (["--hidden", "0"], "--hidden: expected comma-separated positive integers"),
+    (["--model", "svm"], "--model: invalid choice: 'svm'"),
+    (["--scale", "some"], "--scale: invalid choice: 'some'"),
+]
+
+
+@pytest.mark.slow  # a subprocess: a fresh interpreter shows what an error path imports
+def test_option_errors_come_before_pymc_is_imported(tmp_path):
+    code = (
+        "import sys, time, contextlib, io\n"
+        "from pymc_bnn.cli import main\n"
+        f"cases = {[o for o, _ in BAD_OPTIONS]!r}\n"
+        "for options in cases:\n"
+        "    err = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(err):\n"
+        "        try:\n"
+        "            main(['fit', 'data.csv', '--target', 'y', *options])\n"
+        "        except SystemExit as exit:\n"
+        "            print(exit.code, err.getvalue().strip().splitlines()[-1])\n"
+        "print(sorted({'pymc', 'pytensor', 'sklearn'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1] == "[]", out.stderr  # nothing heavy was imported to refuse them
+    for (_, message), line in zip(BAD_OPTIONS, lines[:-1], strict=True):
+        assert line.startswith("2 pymc-bnn fit: error: argument ") and message in line, line
+
+
+@pytest.mark.slow
+def test_an_option_error_takes_under_two_seconds(tmp_path):
+    start = time.perf_counter()
+    out = run("fit", "data.csv", "--target", "y", "--iterations", "-5")
+    seconds = time.perf_counter() - start
+    assert out.returncode == 2 and "expected a positive integer" in out.stderr
+    assert "Fitting" not in out.stdout and "Traceback" not in out.stderr
+    assert seconds < 2.0, seconds  # was 9-22 s: PyMC was imported first
+
+
+def _error_of(argv, capsys):
+    status = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected error" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pymc-bnn: error: "), err
+    return status, lines[0]
+
+
+def test_fit_refuses_an_out_that_cannot_be_created_before_reading_the_data(tmp_path, capsys):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep")
+    # The data file does not exist: the --out check must come first.
+    status, line = _error_of(
+        ["fit", tmp_path / "none.csv", "--target", "y", "--out", precious / "model"], capsys
+    )
+    assert status == 2 and "precious.txt/model: cannot create it" in line
+    assert "precious.txt is a file" in line and precious.read_text() == "keep"
+    status, line = _error_of(
+        ["fit", tmp_path / "none.csv", "--target", "y", "--out", precious], capsys
+    )
+    assert status == 2 and "exists and is not a folder" in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in read-only folders")
+def test_fit_and_predict_refuse_a_read_only_folder(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        status, line = _error_of(
+            ["fit", tmp_path / "none.csv", "--target", "y", "--out", locked / "m"], capsys
+        )
+        assert status == 2 and "cannot write in" in line
+        status, line = _error_of(
+            ["predict", tmp_path, tmp_path / "x.csv", "--out", locked / "p.csv"], capsys
+        )
+        assert status == 2 and "cannot write in" in line
+    finally:
+        locked.chmod(0o755)
+
+
+def test_predict_refuses_an_out_that_is_a_folder_or_in_no_folder(tmp_path, capsys):
+    (tmp_path / "results").mkdir()
+    status, line = _error_of(
+        ["predict", tmp_path, tmp_path / "x.csv", "--out", tmp_path / "results", "--force"],
+        capsys,
+    )
+    assert status == 2 and "results is a folder" in line
+    status, line = _error_of(
+        ["predict", tmp_path, tmp_path / "x.csv", "--out", tmp_path / "no" / "p.csv"], capsys
+    )
+    assert status == 2 and "no: no such folder" in line
+
+
+# Scaling that cannot overflow, indicator columns, plain messages ------------------------
+
+
+def test_scaling_a_column_with_huge_values_stays_finite_and_exact():
+    from pymc_bnn.cli.scaling import fit_scaler, scaler_to_json, training_limits
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50) * 1e299})
+    X.loc[7, "a"] = 1e300  # one hostile cell
+    saved = scaler_to_json(fit_scaler(X, ["a", "b"]))
+    json.dumps(saved, allow_nan=False)  # strict JSON: no Infinity
+    # Oracle: mean and population sd of the values divided by a power of ten, scaled back.
+    for column, unit in (("a", 1e300), ("b", 1e299)):
+        small = X[column].to_numpy() / unit
+        k = saved["columns"].index(column)
+        np.testing.assert_allclose(saved["mean"][k], small.mean() * unit, rtol=1e-12)
+        np.testing.assert_allclose(saved["scale"][k], small.std() * unit, rtol=1e-12)
+    # numpy's own std overflows here (the square of 1e300), which zeroed the column before.
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(X["a"].to_numpy().var())
+    limits = training_limits(X)
+    assert np.isfinite(limits["low"]).all() and np.isfinite(limits["high"]).all()
+    json.dumps(limits, allow_nan=False)
+
+
+def test_auto_scaling_leaves_indicator_columns_as_they_are():
+    from pymc_bnn.cli.scaling import fit_scaler, scaled_columns
+
+    rare = np.zeros(1000)
+    rare[:2] = 1.0  # a rare soil type: standardized, its 1 would be 22 sds
+    X = pd.DataFrame({"elevation": np.linspace(2000, 3500, 1000), "soil": rare})
+    assert scaled_columns(X, "auto") == ["elevation"]
+    Z = fit_scaler(X, scaled_columns(X, "auto")).transform(X)
+    np.testing.assert_array_equal(Z["soil"], rare)
+    np.testing.assert_allclose(
+        [Z["elevation"].mean(), Z["elevation"].std(ddof=0)], [0, 1], atol=1e-12
+    )
+    standardized = fit_scaler(X, scaled_columns(X, "all")).transform(X)
+    assert standardized["soil"].max() == pytest.approx((1 - 0.002) / np.sqrt(0.002 * 0.998))
+    assert scaled_columns(X, "none") == []
+
+
+def test_messages_show_plain_values_and_cut_long_lists():
+    from pymc_bnn.cli import CLIError
+    from pymc_bnn.cli.tables import split_held_out, split_target
+
+    frame = pd.DataFrame({"a": [0.1, 0.2], "y": np.array([3, 3], dtype=np.int64)})
+    with pytest.raises(CLIError, match=r"one class \(3\)"):  # not np.int64(3)
+        split_target(frame, "y", "d.csv")
+    X = pd.DataFrame({"a": np.arange(400.0)})
+    y = np.concatenate([np.arange(300), np.zeros(100, dtype=int)])  # 299 single-row classes
+    with pytest.raises(CLIError) as err:
+        split_held_out(X, y, 0.2, seed=0)
+    message = str(err.value)
+    assert "299 classes have a single row" in message and "(299 in all)" in message
+    assert len(message) < 200, message
+
+
+def test_the_header_shows_the_batch_size_used():
+    from pymc_bnn.cli.estimators import describe, make_estimator
+
+    estimator = make_estimator("softmax", batch_size=100_000)
+    assert describe("softmax", estimator, 240).endswith("all 240 rows at each step)")
+    assert "minibatches of 256" in describe("glm", make_estimator("glm", batch_size=256), 9000)
+
+
+def test_extra_columns_and_kept_columns_are_named():
+    from pymc_bnn.cli import CLIError
+    from pymc_bnn.cli.tables import check_columns
+
+    with pytest.raises(CLIError, match=r"the column 'extra' is not a feature of the model; "):
+        check_columns(["a", "extra"], ["a"], "new.csv")
+    with pytest.raises(CLIError, match="pass --keep extra to copy it to the output"):
+        check_columns(["a", "extra"], ["a"], "new.csv")
+    check_columns(["id", "a", "y"], ["a"], "new.csv", target="y", keep=["id"])
+    with pytest.raises(CLIError, match=r"no column \['ID'\] to --keep"):
+        check_columns(["id", "a"], ["a"], "new.csv", keep=["ID"])
+
+
+# predict: chunks, kept columns, rows beyond the training range --------------------------
+
+
+@pytest.mark.slow
+def test_predict_in_chunks_keeps_ids_and_flags_rows_beyond_the_training_range(
+    fitted, iris_csv, tmp_path
+):
+    from pymc_bnn.cli.commands import load_saved
+
+    out_dir, _ = fitted
+    new = pd.read_csv(iris_csv).drop(columns="species")
+    new.insert(0, "id", [f"plant-{i:03d}" for i in range(len(new))])
+    new.loc[4, "petal_length"] = 1e300  # finite, absurd
+    new.loc[9, "sepal_width"] = -50.0
+    new.to_csv(tmp_path / "new.csv", index=False)
+    whole = run(
+        "predict", out_dir, tmp_path / "new.csv", "--keep", "id", "--out", tmp_path / "a.csv"
+    )
+    assert whole.returncode == 0, whole.stderr
+    chunked = run(
+        "predict", out_dir, tmp_path / "new.csv", "--keep", "id", "--chunk-size", 7,
+        "--out", tmp_path / "b.csv", "--no-progress",
+    )  # fmt: skip
+    assert chunked.returncode == 0, chunked.stderr
+    a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    pd.testing.assert_frame_equal(a, b)  # 22 chunks give the same rows as one
+    assert a["id"].tolist() == new["id"].tolist()  # carried through, in order
+    assert a.index[a["out_of_range"]].tolist() == [4, 9]
+    warning = [line for line in whole.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "2 of 150 rows" in warning[0]
+    assert "['petal_length', 'sepal_width']" in warning[0] and "lines [6, 11]" in warning[0]
+    # Oracle: the saved estimator on rows scaled by hand.
+    estimator, _, meta = load_saved(out_dir)
+    features = meta["features"]
+    scaled = (new[features] - meta["scaling"]["mean"]) / meta["scaling"]["scale"]
+    probs = a[[f"p_{c}" for c in estimator.classes_]].to_numpy()
+    np.testing.assert_allclose(probs, estimator.predict_proba(scaled), rtol=0, atol=1e-12)
+
+    extra = new.assign(colour=1.0)
+    extra.to_csv(tmp_path / "extra.csv", index=False)
+    out = run(
+        "predict", out_dir, tmp_path / "extra.csv", "--keep", "id", "--out", tmp_path / "c.csv"
+    )
+    assert_one_line_error(out, "the column 'colour' is not a feature", "--keep colour")
+    assert not (tmp_path / "c.csv").exists()
+
+
+@pytest.mark.slow
+def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp_path):
+    frame = pd.read_csv(iris_csv)
+    frame.loc[0, "sepal_length"] = 1e300
+    frame.to_csv(tmp_path / "huge.csv", index=False)
+    out = run(
+        "fit", tmp_path / "huge.csv", "--target", "species", "--iterations", 500, "--draws", 50,
+        "--out", tmp_path / "m", "--no-progress", "--seed", 1,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "m" / "metadata.json").read_text()
+    meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in metadata.json"))
+    train = _training_rows(tmp_path / "huge.csv", seed=1)
+    k = meta["scaling"]["columns"].index("sepal_length")
+    expected = (train["sepal_length"] / 1e300).std(ddof=0) * 1e300
+    np.testing.assert_allclose(meta["scaling"]["scale"][k], expected, rtol=1e-12)
+
+
+# Damaged model folders: never a prediction, never a traceback --------------------------
+
+
+def _damages(model):
+    """(name, function) pairs, each damaging a copy of the model folder in place."""
+    npz = (model / "posterior.npz").read_bytes()
+    text = (model / "metadata.json").read_text()
+    meta = json.loads(text)
+
+    def write(name, data):
+        def damage(folder):
+            path = folder / name
+            path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+
+        return damage
+
+    for size in (0, 1, 100, len(npz) // 2, len(npz) - 1):
+        yield f"posterior.npz cut to {size} bytes", write("posterior.npz", npz[:size])
+    for offset in (0, 10, 40, len(npz) // 3, len(npz) // 2, len(npz) - 5):
+        flipped = bytearray(npz)
+        flipped[offset] ^= 0x5A
+        yield f"posterior.npz byte {offset} flipped", write("posterior.npz", bytes(flipped))
+    for size in (0, len(text) // 2, len(text) - 3):
+        yield f"metadata.json cut to {size} chars", write("metadata.json", text[:size])
+    for offset in (2, len(text) // 4, len(text) // 2, 3 * len(text) // 4):
+        flipped = bytearray(text.encode())
+        flipped[offset] ^= 0x01
+        yield f"metadata.json byte {offset} flipped", write("metadata.json", bytes(flipped))
+    yield "scale NaN", write("metadata.json", text.replace('"scale": [', '"scale": [NaN, ', 1))
+    # Every entry, and every entry of the nested ones, edited (checksum left as it was).
+    values = [None, "x", -1, 0, [], {}, 1e308, [1, 2]]
+    paths = [(k,) for k in meta] + [
+        (k, sub) for k in ("options", "scaling", "limits", "sha256") for sub in meta[k]
+    ]
+    for path in paths:
+        for value in values:
+            edited = json.loads(text)
+            target = edited
+            for key in path[:-1]:
+                target = target[key]
+            if target[path[-1]] == value:
+                continue
+            target[path[-1]] = value
+            yield f"{'.'.join(path)} = {value!r}", write("metadata.json", json.dumps(edited))
+        edited = json.loads(text)
+        target = edited
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+        yield f"{'.'.join(path)} deleted", write("metadata.json", json.dumps(edited))
+
+
+def _with_checksum(meta):
+    """The metadata with its checksum recomputed, as a careful forger would."""
+    rest = {k: v for k, v in meta.items() if k != "sha256"}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    meta["sha256"]["metadata.json"] = hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps(meta)
+
+
+def _invalid_entries(meta):
+    """Entries that are wrong whatever the checksum says, with their checksum recomputed."""
+    n = len(meta["features"])
+    scaling = meta["scaling"]
+    cases = {
+        "model": ["svm", None, 3],
+        "format": ["pymc-bnn model 3", None],
+        "options": [None, [], {"depth": 2}, {"iterations": -1}, {"identification": "none?"}],
+        "features": ["x", [], meta["features"][:-1], [1] * n, [meta["features"][0]] * n],
+        "n_features": [0, -1, "4", n + 1, 1.5, True],
+        "classes": [[], ["a"], "abc", [1, "a"], [None, None, None], meta["classes"][:2]],
+        "posterior_dims": [{}, [], {"y_coef_raw": ["chain"]}, {"y_intercept_raw": ["a", "b"]}],
+        "scaling": [
+            None,
+            {},
+            dict(scaling, scale=[-1.0] * len(scaling["scale"])),
+            dict(scaling, scale=[0.0] * len(scaling["scale"])),
+            dict(scaling, mean=scaling["mean"][:-1]),
+            dict(scaling, columns=["nope"] * len(scaling["columns"])),
+        ],
+        "limits": [None, {}, {"low": [0.0], "high": [1.0]}, {"low": [1.0] * n, "high": [0.0] * n}],
+        "target": [5, ["species"]],
+    }
+    for key, values in cases.items():
+        for value in values:
+            edited = json.loads(json.dumps(meta))
+            edited[key] = value
+            yield f"{key} = {value!r} (checksum recomputed)", _with_checksum(edited)
+
+
+@pytest.mark.slow
+def test_damaged_model_folders_never_predict_and_fail_in_one_line(
+    fitted, iris_csv, tmp_path, capsys
+):
+    import shutil
+
+    out_dir, _ = fitted
+    meta = json.loads((out_dir / "metadata.json").read_text())
+    cases = list(_damages(out_dir))
+    cases += [(name, _write_text(text)) for name, text in _invalid_entries(meta)]
+    assert len(cases) > 150
+    failures = []
+    for name, damage in cases:
+        folder = tmp_path / "damaged"
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(out_dir, folder)
+        damage(folder)
+        out = tmp_path / "p.csv"
+        status = main(["predict", str(folder), str(iris_csv), "--out", str(out), "--no-progress"])
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        ok = (
+            status == 2
+            and not out.exists()
+            and len(lines) == 1
+            and lines[0].startswith("pymc-bnn: error: ")
+            and "unexpected" not in err
+            and "Traceback" not in err
+            and (
+                "damaged" in lines[0] or "metadata.json" in lines[0] or "posterior.npz" in lines[0]
+            )
+            and len(lines[0]) < 400
+        )
+        if not ok:
+            failures.append((name, status, err[:300]))
+    assert not failures, failures
+
+
+def _write_text(text):
+    def damage(folder):
+        (folder / "metadata.json").write_text(text)
+
+    return damage
+
+
+# Ctrl-C: a real SIGINT at four moments -------------------------------------------------
+
+_PATCHES = {
+    "import": "",
+    "compile": "",
+    # Markers printed from inside the fit, so that the signal lands where named.
+    "optimisation": (
+        "import pymc_bnn.sklearn as s\n"
+        "from pymc_bnn.models.inference import fit_advi\n"
+        "def marked(*a, **k):\n"
+        "    said = []\n"
+        "    def cb(approx, losses, i):\n"
+        "        if not said:\n"
+        "            said.append(print('OPTIMISING', flush=True))\n"
+        "    return fit_advi(*a, callbacks=[cb], **k)\n"
+        "s.fit_advi = marked\n"
+    ),
+    "drawing": (
+        "import pymc.variational.opvi as opvi\n"
+        "original = opvi.Approximation.sample\n"
+        "def slow_sample(self, *a, **k):\n"
+        "    print('DRAWING', flush=True)\n"
+        "    for _ in range(10_000):  # a long draw: the signal arrives inside one\n"
+        "        result = original(self, *a, **k)\n"
+        "    return result\n"
+        "opvi.Approximation.sample = slow_sample\n"
+    ),
+}
+_MARKERS = {
+    "import": "Scaling (",  # printed just before the estimator (and PyMC) is imported
+    "compile": "Fitting ",  # printed just before the model is built and compiled
+    "optimisation": "OPTIMISING",
+    "drawing": "DRAWING",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", list(_MARKERS))
+def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_csv, tmp_path):
+    out_dir, _ = fitted
+    model = tmp_path / "model"
+    import shutil
+
+    shutil.copytree(out_dir, model)  # a good model that --force must not replace
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    iterations = 10_000_000 if moment == "optimisation" else 2000
+    argv = [
+        "fit", str(iris_csv), "--target", "species", "--out", str(model), "--force",
+        "--iterations", str(iterations), "--draws", "200", "--no-progress",
+    ]  # fmt: skip
+    code = (
+        _PATCHES[moment] + f"import sys\nfrom pymc_bnn.cli import main\nsys.exit(main({argv!r}))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in proc.stdout:
+        seen.append(line)
+        if _MARKERS[moment] in line or time.monotonic() > deadline:
+            break
+    assert _MARKERS[moment] in seen[-1], "".join(seen)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (moment, stdout, stderr)
+    lines = stderr.strip().splitlines()
+    assert lines[-1] == "pymc-bnn: interrupted; nothing was saved or overwritten", stderr
+    assert "Traceback" not in stderr and "SystemError" not in stderr
+    assert "Saved the model" not in stdout
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before  # the old model, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no partial folder left

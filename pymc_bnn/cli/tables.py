@@ -97,7 +97,7 @@ def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -
         check_features(X, name=str(path))
     except FeatureTypeError as err:
         raise CLIError(
-            f"{path}: non-numeric feature columns {short_list(err.columns)}; "
+            f"{path}: non-numeric feature columns {short_list(err.columns, 10)}; "
             "encode them as numbers or drop them"
         ) from err
     except FeatureValueError as err:

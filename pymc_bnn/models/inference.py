@@ -1,8 +1,15 @@
 """ADVI with the settings that make Bayesian neural networks and GLMs fit reliably.
 
-:func:`fit_advi` is ``pm.fit`` with four choices made for the user, each of
-which matters for a neural network (measurements in ``benchmarks/results/benchmarks.md``,
+:func:`fit_advi` is PyMC's ADVI (the same approximation, objective and Adam
+optimizer as ``pm.fit``) with five choices made for the user, each of which
+matters for a neural network (measurements in ``benchmarks/results/``,
 explained in ``docs/tutorials/bnn-covertype.md``):
+
+* many optimization steps per compiled call (:func:`compile_steps`: a PyTensor
+  ``Scan`` over the steps, as NumPyro's ``svi.run`` fuses its loop), so the
+  per-call cost of a compiled function (argument checks, the random
+  generators' state crossing into compiled code) is paid once per hundred
+  steps rather than at every step;
 
 * Adam with ``learning_rate=0.01`` instead of PyMC's default ``adagrad_window``
   (whose steps shrink too fast for the many weakly identified weights of a
@@ -21,19 +28,29 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import numpy as np
 import pymc as pm
 import pytensor
+import pytensor.tensor as pt
 import xarray as xr
+from pymc.progress_bar import CustomProgress, default_progress_theme
+from pymc.pytensorf import collect_default_updates, reseed_rngs, resolve_backend_compile_kwargs
+from pytensor.compile.executor import Function
+from pytensor.graph.replace import graph_replace
+from rich.console import Console
+from rich.progress import Progress, TextColumn
 
 from pymc_bnn.models.data import check_positive_int
 
-__all__ = ["blas_limits", "fit_advi", "interruptible"]
+__all__ = ["blas_limits", "compile_steps", "fit_advi", "interruptible"]
 
-METHODS = ("advi", "fullrank_advi")
+METHODS = {"advi": pm.ADVI, "fullrank_advi": pm.FullRankADVI}
+
+STEPS_PER_CALL = 100
+"""Optimization steps per compiled call in :func:`fit_advi` (callbacks run between calls)."""
 
 
 def blas_limits(threads: int | None) -> AbstractContextManager:
@@ -102,10 +119,93 @@ def _geometric_decay(rate, decay: float, n: int):
     start = float(rate.get_value())
 
     def callback(approx, losses, i):
-        if i % 100 == 0:
-            rate.set_value(np.float64(start * decay ** (i / n)))
+        rate.set_value(np.float64(start * decay ** (i / n)))
 
     return callback
+
+
+def compile_steps(
+    inference: pm.variational.inference.Inference,
+    learning_rate: float | pytensor.compile.SharedVariable = 0.01,
+    *,
+    random_seed: int | None = None,
+    backend: str | None = None,
+    **objective_kwargs,
+) -> Function:
+    """Compile ``steps(k)``: ``k`` Adam steps of an ADVI objective in one call.
+
+    The objective's parameter updates, Adam's state and the random generators
+    (the Monte Carlo draws of the objective, ``pm.Minibatch`` indices) are
+    threaded through a PyTensor ``Scan`` over the steps, so one call runs ``k``
+    steps exactly as ``k`` calls of PyMC's one-step function would (the same
+    arithmetic in the same order: the losses agree to rounding).
+
+    Parameters
+    ----------
+    inference : pymc.ADVI or pymc.FullRankADVI
+        The inference object; its approximation's parameters are updated in place.
+    learning_rate : float or shared variable, default 0.01
+        Adam's learning rate (a shared variable can be changed between calls).
+    random_seed : int, optional
+        Seed of the objective's random generators.
+    backend : str, optional
+        PyTensor backend (``"numba"``, ``"c"``, ``"jax"``); default PyTensor's.
+    **objective_kwargs
+        Passed to the objective's ``updates`` (e.g. ``obj_n_mc``,
+        ``total_grad_norm_constraint``).
+
+    Returns
+    -------
+    pytensor Function
+        ``steps(k)`` runs ``k >= 1`` steps and returns their ``k`` losses.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> with pm.Model() as model:
+    ...     mu = pm.Normal("mu", 0, 10)
+    ...     _ = pm.Normal("obs", mu, 1, observed=np.full(100, 3.0))
+    >>> advi = pm.ADVI(model=model, random_seed=0)
+    >>> steps = compile_steps(advi, 0.1, random_seed=0)
+    >>> steps(3000).shape  # 3,000 Adam steps in one call
+    (3000,)
+    >>> round(float(advi.approx.mean.eval()[0]), 1)  # the posterior mean of mu
+    3.0
+    """
+    updates = inference.objective.updates(
+        obj_optimizer=pm.adam(learning_rate=learning_rate), **objective_kwargs
+    )
+    loss = updates.loss
+    state = {**updates, **collect_default_updates(outputs=[loss, *updates.values()])}
+    variables = list(state)
+    reseed_rngs([v for v in variables if not isinstance(v.type, pt.TensorType)], random_seed)
+
+    def one_step(*values):
+        return graph_replace(
+            [state[v] for v in variables] + [loss], dict(zip(variables, values, strict=True))
+        )
+
+    k = pt.scalar("steps", dtype="int64")
+    *finals, losses = pytensor.scan(
+        one_step, outputs_info=[*variables, None], n_steps=k, return_updates=False
+    )
+    # Tensor states come back as the trace of every step, generators as their last state.
+    last = {
+        v: f[-1] if isinstance(v.type, pt.TensorType) else f
+        for v, f in zip(variables, finals, strict=True)
+    }
+    return pytensor.function(
+        [k], losses, updates=last, **resolve_backend_compile_kwargs(backend, None)
+    )
+
+
+def _progress(progressbar: bool) -> CustomProgress:
+    return CustomProgress(
+        *Progress.get_default_columns(),
+        TextColumn("{task.fields[loss]}"),
+        console=Console(theme=default_progress_theme),
+        disable=not progressbar,
+    )
 
 
 def fit_advi(
@@ -120,7 +220,10 @@ def fit_advi(
     random_seed: int | None = None,
     progressbar: bool = True,
     blas_threads: int | None = 1,
-    **fit_kwargs,
+    backend: str | None = None,
+    callbacks: Sequence[Callable] | None = None,
+    steps_per_call: int = STEPS_PER_CALL,
+    **objective_kwargs,
 ) -> tuple[xr.DataTree, pm.Approximation]:
     """Fit the model with ADVI and return posterior draws and the approximation.
 
@@ -148,8 +251,20 @@ def fit_advi(
         Show PyMC's progress bar.
     blas_threads : int or None, default 1
         Number of BLAS threads while fitting (``None`` leaves the setting alone).
-    **fit_kwargs
-        Passed to ``pm.fit`` (e.g. ``callbacks``).
+    backend : str, optional
+        PyTensor backend of the fit (``"numba"``, ``"c"``, ``"jax"``); default
+        PyTensor's.
+    callbacks : sequence of callable, optional
+        ``callback(approx, losses, i)``, as in ``pm.fit``, called after every
+        ``steps_per_call`` steps (and after the last) with ``i`` the number of
+        steps done and ``losses`` the loss of each of them.
+    steps_per_call : int, default 100
+        Optimization steps per compiled call (:func:`compile_steps`).  The fit
+        is the same for any value; it sets how often callbacks, the progress
+        bar and a learning-rate ``decay`` are updated.
+    **objective_kwargs
+        Passed to the ADVI objective (as in ``pm.fit``: ``obj_n_mc``,
+        ``total_grad_norm_constraint``, ``more_replacements``).
 
     Returns
     -------
@@ -161,8 +276,10 @@ def fit_advi(
     Raises
     ------
     ValueError
-        For an unknown method, ``n < 1``, a non-positive learning rate or
-        ``start_sigma``.
+        For an unknown method, ``n < 1`` or ``steps_per_call < 1``, a
+        non-positive learning rate or ``start_sigma``.
+    FloatingPointError
+        If the loss becomes NaN (naming the step).
     KeyboardInterrupt
         If the fit or the draws were interrupted (Ctrl-C), rather than returning
         the partly fitted approximation as ``pm.fit`` does.
@@ -180,37 +297,51 @@ def fit_advi(
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
     check_positive_int(n, "n")
+    check_positive_int(steps_per_call, "steps_per_call")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive; got {learning_rate!r}.")
     if not 0 < decay <= 1:
         raise ValueError(f"decay must lie in (0, 1]; got {decay!r}.")
     model = pm.modelcontext(model)
+    n = int(n)
     rate = pytensor.shared(np.float64(learning_rate), "learning_rate")
+    callbacks = list(callbacks or [])
     if decay != 1:
-        callbacks = [*fit_kwargs.pop("callbacks", []), _geometric_decay(rate, decay, int(n))]
-        fit_kwargs["callbacks"] = callbacks
+        callbacks.append(_geometric_decay(rate, decay, n))
+    options = {}
     if start_sigma is not None and method == "advi":
         if not start_sigma > 0:
             raise ValueError(f"start_sigma must be positive; got {start_sigma!r}.")
         point = model.initial_point()
-        fit_kwargs["start_sigma"] = {
+        options["start_sigma"] = {
             v.name: np.full(np.shape(point[v.name]), float(start_sigma)).ravel()
             for v in model.value_vars
         }
     with interruptible(), blas_limits(blas_threads):
-        approx = pm.fit(
-            int(n),
-            method=method,
-            model=model,
-            obj_optimizer=pm.adam(learning_rate=rate),
-            random_seed=random_seed,
-            progressbar=progressbar,
-            **fit_kwargs,
+        inference = METHODS[method](model=model, random_seed=random_seed, **options)
+        approx = inference.approx
+        seed = approx.rng.randint(2**30, dtype=np.int64)  # as pm.fit seeds its step
+        steps = compile_steps(
+            inference, rate, random_seed=seed, backend=backend, **objective_kwargs
         )
-        stoppable = fit_kwargs.get("callbacks") or fit_kwargs.get("score") is False
-        if len(approx.hist) < int(n) and not stoppable:
-            # Stopped early with no callback to stop it: an interrupt that the
-            # handler above did not see (outside the main thread).
-            raise KeyboardInterrupt
+        losses = np.full(n, np.nan)
+        done = 0
+        with _progress(progressbar) as progress:
+            task = progress.add_task("Fitting", total=n, loss="")
+            while done < n:
+                k = min(steps_per_call, n - done)
+                losses[done : done + k] = steps(k)
+                if np.isnan(losses[done : done + k]).any():
+                    first = done + int(np.flatnonzero(np.isnan(losses[done : done + k]))[0])
+                    raise FloatingPointError(
+                        f"The ADVI loss became NaN at step {first + 1} of {n}; try a smaller "
+                        "learning_rate or standardized features."
+                    )
+                done += k
+                recent = losses[max(0, done - 1000) : done]
+                progress.update(task, advance=k, loss=f"Average loss = {recent.mean():,.5g}")
+                for callback in callbacks:
+                    callback(approx, losses[:done], done)
+        approx.hist = inference.hist = losses
         idata = approx.sample(draws, random_seed=random_seed)
     return idata, approx

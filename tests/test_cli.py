@@ -593,6 +593,17 @@ def test_messages_show_plain_values_and_cut_long_lists():
     assert len(message) < 200, message
 
 
+@pytest.mark.slow
+def test_parsing_options_imports_no_numerical_library():
+    import pymc_bnn.cli
+    from pymc_bnn.cli.scaling import SCALE_MODES
+
+    assert pymc_bnn.cli.SCALE_MODES == SCALE_MODES  # the parser's copy
+    code = "import sys, pymc_bnn.cli; print(sorted({'numpy', 'pandas'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
 def test_the_header_shows_the_batch_size_used():
     from pymc_bnn.cli.estimators import describe, make_estimator
 

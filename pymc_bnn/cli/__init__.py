@@ -46,11 +46,14 @@ from collections.abc import Callable, Sequence
 from pymc_bnn.cli.errors import CLIError, one_line
 from pymc_bnn.cli.estimators import MODEL_ALIASES, MODEL_KINDS
 from pymc_bnn.cli.outputs import DEMO_MARKER, prepare_dir
-from pymc_bnn.cli.scaling import SCALE_MODES
 
 __all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
 
 _CHECK_UPSTREAM = "check-upstream"
+
+SCALE_MODES = ("auto", "all", "none")
+"""The values of ``fit --scale`` (:data:`pymc_bnn.cli.scaling.SCALE_MODES`; repeated here
+so that parsing the options imports neither NumPy nor pandas)."""
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:

@@ -169,7 +169,7 @@ def _count_rows(path: Path) -> int:
 
 
 class _Progress:
-    """A progress bar of rows written (on stderr), or nothing."""
+    """A progress bar of rows written, on stderr when it is a terminal, erased when done."""
 
     def __init__(self, total: int | None, show: bool):
         self.bar = None
@@ -177,7 +177,7 @@ class _Progress:
             from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(console=Console(stderr=True), transient=False)
+            self.bar = Progress(console=Console(stderr=True), transient=True)
             self.task = self.bar.add_task("Predicting rows", total=total)
             self.bar.start()
 
@@ -210,8 +210,8 @@ def predict(args: argparse.Namespace) -> int:
         raise CLIError(f"--keep {clash[0]}: a feature column is copied anyway; keep others")
     columns = read_header(args.data)
     check_columns(columns, features, args.data, target=meta.get("target"), keep=keep)
-    total = _count_rows(Path(args.data)) if not args.no_progress else None
-    progress = _Progress(total, show=not args.no_progress)
+    show = not args.no_progress and sys.stderr.isatty()
+    progress = _Progress(_count_rows(Path(args.data)) if show else None, show=show)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(tmp_name)
     flagged_rows: list[int] = []

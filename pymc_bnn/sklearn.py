@@ -141,7 +141,11 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like or pandas.DataFrame, shape (n_samples, n_features)
-            Numeric features, best standardized (the priors assume unit scale).
+            Numeric features.  The priors assume unit scale: standardize the
+            continuous columns (mean 0, standard deviation 1) and leave 0/1
+            indicator columns as 0/1, as ``pymc-bnn fit --scale auto`` does
+            (standardized, a rare indicator's 1 becomes tens of standard
+            deviations, which scored worse on cover type).
         y : array_like, shape (n_samples,)
             Class labels (at least two classes).
 

@@ -59,21 +59,26 @@ def scores(probs: xr.DataArray, y) -> dict[str, float]:
 
 
 class StepClock:
-    """pm.fit callback: wall time of the first and the last step (compilation excluded)."""
+    """fit_advi / pm.fit callback: wall time from the first callback to the last.
+
+    ``fit_advi`` calls back every 100 steps, ``pm.fit`` every step; ``i`` is the
+    number of steps done, so the time per step excludes compilation (which
+    happens before the first callback) in both cases.
+    """
 
     def __init__(self):
         self.first = self.last = None
-        self.steps = 0
+        self.first_step = self.last_step = 0
 
     def __call__(self, approx, losses, i):
         now = time.perf_counter()
         if self.first is None:
-            self.first = now
-        self.last, self.steps = now, self.steps + 1
+            self.first, self.first_step = now, i
+        self.last, self.last_step = now, i
 
     def per_1000(self) -> float:
-        """Seconds per 1,000 steps between the first and the last step."""
-        return (self.last - self.first) / max(self.steps - 1, 1) * 1000
+        """Seconds per 1,000 steps between the first and the last callback."""
+        return (self.last - self.first) / max(self.last_step - self.first_step, 1) * 1000
 
 
 class Stopwatch:

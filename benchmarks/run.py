@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import advi_steps
 import bnn_covertype
 import glm_covertype
 import likelihood_kernels
@@ -46,6 +47,7 @@ def main(argv=None) -> None:
             ["--steps", "2000" if quick else "30000", "--seeds", "1" if quick else "3"]
         ),
         scaling.main(["--steps", "500" if quick else "3000"]),
+        advi_steps.main(["--rounds", "3" if quick else "7"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
     ]
     nuts = RESULTS / "glm_nuts.md"

@@ -1,0 +1,200 @@
+"""Steady-state time of one ADVI step: pymc_bnn vs PyMC's step function vs NumPyro's SVI.
+
+Every contender is compiled first and then timed on ``--steps`` steps at a
+time, in its steady state:
+
+* ``pymc_bnn``: :func:`pymc_bnn.models.inference.compile_steps`, the engine of
+  ``fit_advi`` (100 Adam steps per compiled call, a Scan over the steps);
+* ``PyMC step``: PyMC's one-step function (``objective.step_function``, what
+  ``pm.fit`` calls once per step), called in a Python loop, same model and
+  optimizer;
+* ``NumPyro scan``: ``svi.update`` folded into one jitted ``lax.scan`` over the
+  steps, as ``svi.run`` does; ``NumPyro loop``: the jitted ``svi.update``
+  called in a Python loop.  Both end with ``block_until_ready``.
+
+The contenders are interleaved (one block of steps each per round), for
+``--rounds`` rounds; the table gives the median seconds per 1,000 steps and the
+ratio pymc_bnn / NumPyro scan per round (median, min-max).  One BLAS thread for
+PyTensor (as ``fit_advi``); JAX uses its own threads.
+
+Models (cover type, 12,000 training rows, 54 features, 7 classes): the (20, 20)
+tanh BNN with minibatches of 256, and the softmax regression (zero-sum coding)
+with minibatches of 256 and on the full data.  Priors as in
+``bnn_covertype.py`` / ``glm_covertype.py``; Adam(0.01); mean-field Normal.
+
+Run: ``.venv/bin/python benchmarks/advi_steps.py [--rounds 5] [--steps 2000]``;
+writes ``benchmarks/results/advi_steps.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+
+import numpy as np
+import pymc as pm
+import pytensor
+from common import RESULTS, codes, split, table
+from scipy.linalg import helmert
+
+import pymc_bnn as pb
+from pymc_bnn.models.inference import blas_limits, compile_steps
+
+HIDDEN = (20, 20)
+BATCH = 256
+LEARNING_RATE = 0.01
+
+
+def _pymc_model(data, kind: str) -> pm.Model:
+    with pm.Model() as model:
+        if kind == "BNN (20, 20), batch 256":
+            pb.bnn_classifier(
+                "y", data.X_train, data.y_train, hidden=HIDDEN, batch_size=BATCH, random_seed=0
+            )
+        else:
+            batch = BATCH if "batch 256" in kind else None
+            pb.multinomial_glm("y", data.X_train, data.y_train, batch_size=batch, random_seed=0)
+    return model
+
+
+def pymc_contenders(data, kind: str) -> dict:
+    def fused():
+        advi = pm.ADVI(model=_pymc_model(data, kind), random_seed=0)
+        steps = compile_steps(advi, LEARNING_RATE, random_seed=0)
+        steps(100)
+        return lambda n: [steps(100) for _ in range(n // 100)]
+
+    def one_step():
+        advi = pm.ADVI(model=_pymc_model(data, kind), random_seed=0)
+        rate = pytensor.shared(np.float64(LEARNING_RATE))
+        step = advi.objective.step_function(obj_optimizer=pm.adam(learning_rate=rate), score=True)
+        step()
+        return lambda n: [step() for _ in range(n)]
+
+    return {"pymc_bnn": fused(), "PyMC step": one_step()}
+
+
+def numpyro_contenders(data, kind: str, steps: int) -> dict:
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import SVI, Trace_ELBO
+    from numpyro.infer.autoguide import AutoNormal
+    from numpyro.optim import Adam
+
+    classes, y_train, _ = codes(data)
+    X = jnp.asarray(data.X_train.to_numpy())
+    y = jnp.asarray(y_train)
+    k = len(classes)
+    batch = BATCH if "batch 256" in kind else None
+
+    if kind.startswith("BNN"):
+        sizes = (X.shape[1], *HIDDEN, k)
+
+        def model(X, y):
+            params = []
+            for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+                w = numpyro.sample(f"w{i}", dist.Normal(0, 1).expand([n_in, n_out]).to_event(2))
+                b = numpyro.sample(f"b{i}", dist.Normal(0, 1).expand([n_out]).to_event(1))
+                params.append((w, b))
+            with numpyro.plate("obs", X.shape[0], subsample_size=batch) as idx:
+                a = X[idx]
+                for i, (w, b) in enumerate(params):
+                    a = a @ w + b
+                    a = jnp.tanh(a) if i < len(HIDDEN) else a
+                numpyro.sample("y", dist.Categorical(logits=a), obs=y[idx])
+
+    else:
+        basis = jnp.asarray(helmert(k, full=False))
+
+        def model(X, y):
+            raw = numpyro.sample("coef_raw", dist.Normal(0, 2.5).expand([X.shape[1], k - 1]))
+            raw_b = numpyro.sample("intercept_raw", dist.Normal(0, 5.0).expand([k - 1]))
+            with numpyro.plate("obs", X.shape[0], subsample_size=batch) as idx:
+                logits = X[idx] @ (raw.reshape(X.shape[1], k - 1) @ basis) + raw_b @ basis
+                numpyro.sample("y", dist.Categorical(logits=logits), obs=y[idx])
+
+    svi = SVI(model, AutoNormal(model), Adam(LEARNING_RATE), Trace_ELBO())
+    state = svi.init(jax.random.PRNGKey(0), X, y)
+    update = jax.jit(svi.update)
+
+    @jax.jit
+    def scanned(state):
+        return jax.lax.scan(lambda s, _: update(s, X, y), state, None, length=steps)
+
+    jax.block_until_ready(scanned(state))
+    jax.block_until_ready(update(state, X, y))
+    box = {"state": state}
+
+    def run_scan(n):
+        box["state"], losses = scanned(box["state"])
+        jax.block_until_ready(losses)
+
+    def run_loop(n):
+        s = box["state"]
+        for _ in range(n):
+            s, loss = update(s, X, y)
+        jax.block_until_ready(loss)
+
+    return {"NumPyro scan": run_scan, "NumPyro loop": run_loop}
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=2000, help="steps per timed block")
+    parser.add_argument("--csv", default=None)
+    args = parser.parse_args(argv)
+    data = split(args.csv) if args.csv else split()
+    rows = []
+    kinds = (
+        "BNN (20, 20), batch 256",
+        "softmax regression, batch 256",
+        "softmax regression, full",
+    )
+    for kind in kinds:
+        contenders = {**pymc_contenders(data, kind), **numpyro_contenders(data, kind, args.steps)}
+        times = {label: [] for label in contenders}
+        with blas_limits(1):
+            for _ in range(args.rounds):
+                for label, run in contenders.items():
+                    start = time.perf_counter()
+                    run(args.steps)
+                    times[label].append((time.perf_counter() - start) / args.steps * 1000)
+        ratio = np.array(times["pymc_bnn"]) / np.array(times["NumPyro scan"])
+        rows.append(
+            [
+                kind,
+                *(float(np.median(times[label])) for label in contenders),
+                f"{np.median(ratio):.2f} ({ratio.min():.2f}-{ratio.max():.2f})",
+            ]
+        )
+        print(kind, {k: np.round(v, 3).tolist() for k, v in times.items()}, flush=True)
+    text = "\n\n".join(
+        [
+            "## ADVI steps in their steady state (seconds per 1,000 steps)",
+            f"Median of {args.rounds} interleaved rounds of {args.steps} steps each; ratio = "
+            "pymc_bnn / NumPyro scan per round, median (min-max).",
+            table(
+                [
+                    "model",
+                    "pymc_bnn (fused)",
+                    "PyMC step (pm.fit)",
+                    "NumPyro scan",
+                    "NumPyro loop",
+                    "pymc_bnn / NumPyro scan",
+                ],
+                rows,
+            ),
+        ]
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "advi_steps.md").write_text(text + "\n")
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

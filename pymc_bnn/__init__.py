@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+
+from pymc_bnn._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn import datasets, plots, uncertainty
@@ -40,10 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn.models.inference import fit_advi
     from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
-try:
-    __version__ = version("pymc_bnn")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
 
 _WHERE = {
     "Categorical": "pymc_bnn.distributions",

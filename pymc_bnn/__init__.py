@@ -31,7 +31,7 @@ import importlib
 import warnings
 from typing import TYPE_CHECKING
 
-from pymc_bnn._version import __version__
+from pymc_bnn._version import __version__ as __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn import datasets, plots, uncertainty

@@ -7,8 +7,17 @@ own distributions as a control.  For each failure it prints the minimal
 counterexample hypothesis shrank to, the actual and expected values, and a
 reproducer to paste into an upstream issue (see ``docs/upstream.md``).
 
+The default run checks PyMC with 20 examples per property (about a minute and
+a half on two cores, most of it compiling); ``--thorough`` checks PyMC and the
+control with 200 examples each.  ``--patched`` applies the patches in
+``upstream/patches`` (unified diffs against the installed PyMC's source) to a
+copy of PyMC in a temporary folder, runs their regression tests there, and
+runs the whole contract against the patched copy in a subprocess that puts the
+copy first on ``sys.path`` (:func:`run_patched`).
+
 Exit status: 0 when every property holds, 1 when an upstream (PyMC) property
-fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing.
+fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing,
+4 when a patch does not apply or its regression tests fail.
 
 Examples
 --------
@@ -22,11 +31,17 @@ Examples
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pymc_bnn.testing import DISTRIBUTIONS
@@ -39,9 +54,22 @@ if TYPE_CHECKING:
     from pymc_bnn.testing.contract import Property
     from pymc_bnn.testing.implementations import Implementation
 
-__all__ = ["Result", "add_arguments", "check_property", "main", "run"]
+__all__ = [
+    "PATCHES",
+    "Result",
+    "add_arguments",
+    "apply_patches",
+    "check_property",
+    "main",
+    "run",
+    "run_patched",
+]
 
 IMPLEMENTATIONS = ("pymc", "pymc_bnn")
+#: Examples per property: the default run, and ``--thorough``.
+DEFAULT_EXAMPLES, THOROUGH_EXAMPLES = 20, 200
+#: The patches to PyMC, in a source checkout of pymc_bnn.
+PATCHES = Path(__file__).resolve().parents[2] / "upstream" / "patches"
 
 
 @dataclass
@@ -138,9 +166,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--examples",
         type=int,
-        default=100,
+        default=None,
         metavar="N",
-        help="hypothesis examples per property (default 100)",
+        help=f"hypothesis examples per property (default {DEFAULT_EXAMPLES}; "
+        f"--thorough: {THOROUGH_EXAMPLES})",
+    )
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help=f"long run: {THOROUGH_EXAMPLES} examples per property, PyMC and the control",
+    )
+    parser.add_argument(
+        "--patched",
+        action="store_true",
+        help="apply upstream/patches to a temporary copy of PyMC and check that copy",
+    )
+    parser.add_argument(
+        "--patches",
+        type=Path,
+        default=PATCHES,
+        metavar="DIR",
+        help="folder of *.patch files for --patched (default: the checkout's upstream/patches)",
     )
     parser.add_argument(
         "--distribution",
@@ -158,8 +204,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--implementation",
         choices=["all", *IMPLEMENTATIONS],
-        default="all",
-        help="check PyMC, pymc_bnn (the control), or both (default)",
+        default=None,
+        help="check PyMC (the default), pymc_bnn (the control), or all (--thorough's default)",
     )
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -226,8 +272,115 @@ def _print_text(results: list[Result], header: str, out) -> None:
         print(f"{impl}: {len(mine)} properties, {verdict}", file=out)
 
 
+def _resolve(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill the options that depend on ``--thorough``."""
+    if getattr(args, "examples", None) is None:
+        args.examples = THOROUGH_EXAMPLES if getattr(args, "thorough", False) else DEFAULT_EXAMPLES
+    if getattr(args, "implementation", None) is None:
+        args.implementation = "all" if getattr(args, "thorough", False) else "pymc"
+    return args
+
+
+def _installed(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(f"{package} is not installed")
+    return Path(spec.origin).parent
+
+
+def apply_patches(patches: list[Path], dest: Path) -> list[str]:
+    """Copy the installed PyMC (and PyTensor if a patch needs it) to ``dest``; apply ``patches``.
+
+    Each patch is a unified diff with ``a/pymc/...`` paths (``patch -p1`` from
+    ``dest``); new files (the regression tests) land under ``dest/tests``.
+    Returns the packages copied.  Raises ``RuntimeError`` naming the patch that
+    does not apply.
+    """
+    texts = {p: p.read_text() for p in patches}
+    packages = ["pymc"] + (["pytensor"] if any("a/pytensor/" in t for t in texts.values()) else [])
+    for package in packages:
+        shutil.copytree(
+            _installed(package), dest / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for patch in patches:
+        out = subprocess.run(
+            ["patch", "-p1", "--batch", "--forward", "-d", str(dest), "-i", str(patch)],
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"{patch.name} does not apply:\n{out.stdout}{out.stderr}")
+    return packages
+
+
+def run_patched(args: argparse.Namespace) -> int:
+    """``--patched``: apply the patches to a temporary copy, test it, check the contract on it.
+
+    Prints the regression tests' summary and the contract report of the
+    patched PyMC; returns 4 if a patch does not apply or a regression test
+    fails, else the contract's exit status.
+    """
+    patches = sorted(Path(args.patches).glob("*.patch"))
+    if not patches:
+        print(f"no patches in {args.patches}")
+        return 4
+    with tempfile.TemporaryDirectory(prefix="pymc-patched-") as tmp:
+        dest = Path(tmp)
+        try:
+            packages = apply_patches(patches, dest)
+        except RuntimeError as err:
+            print(err)
+            return 4
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join([str(dest), root, env.get("PYTHONPATH", "")])
+        print(f"applied {len(patches)} patches to a copy of {', '.join(packages)}:")
+        for patch in patches:
+            print(f"  {patch.name}")
+        if (dest / "tests").exists():
+            tests = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-o",
+                    "addopts=",
+                    "tests",
+                ],
+                cwd=dest,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            summary = (tests.stdout.strip().splitlines() or [""])[-1]
+            print(f"regression tests of the patches: {summary}")
+            if tests.returncode != 0:
+                print(tests.stdout)
+                return 4
+        argv = ["--examples", str(args.examples), "--seed", str(args.seed)]
+        argv += ["--implementation", args.implementation]
+        for dist in args.distribution or []:
+            argv += ["--distribution", dist]
+        for name in args.property or []:
+            argv += ["--property", name]
+        if args.json:
+            argv.append("--json")
+        check = [sys.executable, "-m", "pymc_bnn.testing.conformance", *argv]
+        out = subprocess.run(check, cwd=dest, env=env, capture_output=True, text=True)
+        print(out.stdout, end="")
+        if out.returncode not in (0, 1, 2):
+            print(out.stderr)
+        return out.returncode
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the checks that ``args`` select, print the report and return the exit status."""
+    args = _resolve(args)
+    if getattr(args, "patched", False):
+        return run_patched(args)
     try:
         from pymc_bnn.testing.contract import select
         from pymc_bnn.testing.implementations import PYMC, PYMC_BNN

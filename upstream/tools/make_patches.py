@@ -1,0 +1,76 @@
+"""Regenerate upstream/patches/*.patch from the edits below, against the installed PyMC.
+
+Each stage is a list of (file, old, new) replacements applied on top of the
+previous stage; the unified diff between two stages is one patch, so the
+patches apply in order (``patch -p1`` from the folder holding ``pymc/``).
+New files (the regression tests, in PyMC's ``tests/distributions`` style) are
+given as (file, None, text).  Run from the repository root:
+
+    python upstream/tools/make_patches.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from stages import STAGES  # noqa: E402
+
+
+def installed(package: str) -> Path:
+    """The folder of the installed ``package``."""
+    spec = importlib.util.find_spec(package)
+    return Path(spec.origin).parent
+
+
+def main() -> None:
+    """Apply the stages to a copy of the installed packages and write one patch per stage."""
+    out = HERE.parent / "patches"
+    out.mkdir(exist_ok=True)
+    for old in out.glob("*.patch"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for package in {f.split("/")[0] for stage in STAGES for f, *_ in stage["edits"]}:
+            if package != "tests":
+                shutil.copytree(installed(package), root / package)
+        for stage in STAGES:
+            chunks = []
+            for rel, old, new in stage["edits"]:
+                path = root / rel
+                before = path.read_text() if path.exists() else ""
+                if old is None:
+                    after = new
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                else:
+                    if before.count(old) != 1:
+                        name = stage["name"]
+                        raise SystemExit(f"{name}: {rel}: edit not found once: {old[:60]!r}")
+                    after = before.replace(old, new)
+                path.write_text(after)
+                chunks.append((rel, before, after, old is None))
+            lines = [stage["header"].rstrip() + "\n", "\n"]
+            merged: dict[str, list] = {}
+            for rel, before, after, new_file in chunks:
+                first = merged.setdefault(rel, [before, after, new_file])
+                first[1] = after
+            for rel, (before, after, new_file) in merged.items():
+                lines += difflib.unified_diff(
+                    before.splitlines(keepends=True),
+                    after.splitlines(keepends=True),
+                    "/dev/null" if new_file else f"a/{rel}",
+                    f"b/{rel}",
+                )
+            (out / f"{stage['name']}.patch").write_text("".join(lines))
+            print("wrote", stage["name"])
+
+
+if __name__ == "__main__":
+    main()

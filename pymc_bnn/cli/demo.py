@@ -21,6 +21,9 @@ N_UNSURE = 6
 """Rows in the demo's class-probability plot: the most uncertain held-out rows."""
 MIN_PROBABILITY = 0.05
 """Classes below this probability in every shown row are left out of that plot."""
+COLD_MINUTES = "2 minutes"
+WARM_SECONDS = 20
+"""Measured times of a first (compiling) and a later demo run, quoted by the demo."""
 
 
 def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
@@ -79,6 +82,23 @@ def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
     return list(figures)
 
 
+COMPILE_NOTE = (
+    "First run with this compile cache: PyTensor compiles the two models with Numba, "
+    "which takes about {minutes} on a quiet 2-core machine (more under load). The "
+    "compiled code is cached in {cache}; later runs take about {later} s."
+)
+"""Printed before the first fit when the demo has not run with this compile cache."""
+
+
+def _compile_stamp() -> Path:
+    """A file in PyTensor's compile cache saying the demo has compiled its models there."""
+    import pytensor
+
+    from pymc_bnn._version import __version__
+
+    return Path(pytensor.config.base_compiledir) / f"pymc_bnn-demo-{__version__}.done"
+
+
 def demo(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn demo``: fit both model kinds to the digits, report, plot, summarize."""
     from sklearn.datasets import load_digits
@@ -94,6 +114,12 @@ def demo(args: argparse.Namespace) -> int:
         f"Digits data (scikit-learn, offline): {len(X)} rows of 8x8 pixels, {X.shape[1]} "
         f"features, {len(np.unique(y))} classes; 70/30 stratified split, seed {args.seed}"
     )
+    stamp = _compile_stamp()
+    if not stamp.exists():
+        print(
+            COMPILE_NOTE.format(minutes=COLD_MINUTES, cache=stamp.parent, later=WARM_SECONDS),
+            flush=True,
+        )
     models = {"softmax": "glm", "BNN": "bnn"}
     columns, seconds, probs = {}, {}, {}
     for name, kind in models.items():
@@ -129,6 +155,7 @@ def demo(args: argparse.Namespace) -> int:
         f"{len(X_test)} rows, seed {args.seed}.\n\n```text\n"
         f"{format_report(columns, seconds)}\n```\n\n" + "".join(f"![{f}]({f})\n" for f in files)
     )
+    stamp.touch()
     print(f"Wrote {', '.join(files)}, summary.md and {DEMO_MARKER} to {out}/")
     print(f"Wall time {time.perf_counter() - start:.1f} s")
     return 0

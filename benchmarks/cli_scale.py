@@ -84,6 +84,19 @@ def main() -> None:
             acc = statistics.median(r["accuracy"] for r in picked)
             score = statistics.median(r["log score"] for r in picked)
             lines.append(f"| {model} | {scale} | {acc:.3f} | {score:.3f} |")
+    pairs = [
+        (r["log score"] - a["log score"], r["accuracy"] - a["accuracy"])
+        for m, seed, s, r in rows
+        if s == "auto"
+        for m2, seed2, s2, a in rows
+        if s2 == "all" and (m2, seed2) == (m, seed)
+    ]
+    lines += [
+        "",
+        f"Paired by model and seed ({len(pairs)} pairs), `auto` minus `all`: log score "
+        f"{min(p[0] for p in pairs):+.3f} to {max(p[0] for p in pairs):+.3f}, accuracy "
+        f"{min(p[1] for p in pairs):+.3f} to {max(p[1] for p in pairs):+.3f}.",
+    ]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cli_scale.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -238,6 +238,12 @@ def sample_nuts(
     model = pm.modelcontext(model)
     options = dict(compute_convergence_checks=False)
     options.update(kwargs)
+    if sampler == "blackjax" and chains > 1:
+        # PyMC's default for BlackJAX maps the chains over devices (jax.pmap), which
+        # fails with more chains than devices (one CPU); vectorized chains always run.
+        sampler_kwargs = dict(options.get("nuts_sampler_kwargs") or {})
+        sampler_kwargs.setdefault("chain_method", "vectorized")
+        options["nuts_sampler_kwargs"] = sampler_kwargs
     fix = _blackjax_adaptation_fix() if sampler == "blackjax" else _nothing()
     try:
         with blas_limits(blas_threads), fix:

@@ -305,7 +305,8 @@ def plot_reliability_diagram(
 
     Bars are the accuracy in each non-empty confidence bin (labelled with the
     number of observations), diamonds the mean confidence in the bin; a calibrated
-    model has bars reaching the diagonal.
+    model has bars reaching the diagonal.  The x axis starts at the lowest
+    non-empty bin.
 
     Parameters
     ----------
@@ -352,7 +353,8 @@ def plot_reliability_diagram(
         centers, filled["confidence"], marker="D", color="C3", zorder=3, label="mean confidence"
     )
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    ax.set_xlim(0, 1)
+    # From the lowest non-empty bin: confidences below 1/K cannot occur.
+    ax.set_xlim(float(filled["bin_lower"].min()) if len(filled) else 0.0, 1)
     ax.set_ylim(0, 1.1)
     ax.set_xlabel("confidence (largest posterior mean probability)")
     ax.set_ylabel("accuracy")

@@ -219,7 +219,7 @@ def test_reliability_diagram_bars_and_title(ax):
     assert ax.get_title() == f"Reliability diagram (ECE = {ece:.3f})"
     counts = [t.get_text() for t in ax.texts]
     assert counts == [f"n={c}" for c in filled["count"]]
-    assert ax.get_xlim() == (0, 1)
+    assert ax.get_xlim() == (filled["bin_lower"].min(), 1) == (0.25, 1)  # 1/3 is in [0.25, 0.375)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert set(labels) == {"accuracy", "mean confidence", "perfect calibration"}
     assert_legend_outside(ax)

@@ -23,6 +23,7 @@ import advi_steps
 import bnn_covertype
 import glm_covertype
 import likelihood_kernels
+import nuts as nuts_bench
 import prediction
 import scaling
 from common import RESULTS, machine
@@ -53,6 +54,11 @@ def main(argv=None) -> None:
     nuts = RESULTS / "glm_nuts.md"
     if not args.nuts and nuts.exists():
         sections.append(nuts.read_text())
+    # NUTS side by side (pm.sample with each sampler, NumPyro's own): benchmarks/nuts.py.
+    if args.nuts:
+        sections.append(nuts_bench.main(["--draws", "100" if quick else "500", "--float32"]))
+    elif (RESULTS / "nuts.md").exists():
+        sections.append((RESULTS / "nuts.md").read_text())
     sections.append((Path(__file__).parent / "analysis.md").read_text())
     minutes = (time.perf_counter() - start) / 60
     text = "\n\n".join(

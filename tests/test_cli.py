@@ -299,15 +299,18 @@ def test_a_model_folder_of_the_first_pymc_bnn_fit_predicts_the_same(fitted, iris
     old.mkdir()
     (old / "posterior.npz").write_bytes((out_dir / "posterior.npz").read_bytes())
     meta = json.loads((out_dir / "metadata.json").read_text())
+    meta["format"] = "pymc-bnn model 1"  # no checksums, no training limits
     meta["options"]["hidden"] = None
-    del meta["n_features"], meta["scaling"]["columns"]
+    del meta["n_features"], meta["scaling"]["columns"], meta["sha256"], meta["limits"]
+    for later in ("collinearity", "nuts_sampler"):  # options added after 0.1
+        meta["options"].pop(later, None)
     (old / "metadata.json").write_text(json.dumps(meta))
     outputs = []
     for folder in (out_dir, old):
         out = tmp_path / f"{folder.name}.csv"
         assert main(["predict", str(folder), str(iris_csv), "--out", str(out)]) == 0
         outputs.append(pd.read_csv(out))
-    pd.testing.assert_frame_equal(*outputs)
+    pd.testing.assert_frame_equal(*outputs)  # no limits: no row flagged, as none is here
 
 
 def test_predict_refuses_a_model_saved_without_the_feature_scaling(tmp_path, capsys):
@@ -675,7 +678,8 @@ def test_predict_in_chunks_keeps_ids_and_flags_rows_beyond_the_training_range(
 @pytest.mark.slow
 def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp_path):
     frame = pd.read_csv(iris_csv)
-    frame.loc[0, "sepal_length"] = 1e300
+    frame["sepal_length"] *= 1e299  # rows near 1e299, all finite: the variance overflowed
+    frame.loc[0, "petal_width"] = 1e300  # and one hostile cell
     frame.to_csv(tmp_path / "huge.csv", index=False)
     out = run(
         "fit", tmp_path / "huge.csv", "--target", "species", "--iterations", 500, "--draws", 50,
@@ -686,8 +690,11 @@ def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp
     meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in metadata.json"))
     train = _training_rows(tmp_path / "huge.csv", seed=1)
     k = meta["scaling"]["columns"].index("sepal_length")
-    expected = (train["sepal_length"] / 1e300).std(ddof=0) * 1e300
+    expected = (train["sepal_length"] / 1e299).std(ddof=0) * 1e299  # oracle: scaled down first
     np.testing.assert_allclose(meta["scaling"]["scale"][k], expected, rtol=1e-12)
+    assert all(np.isfinite(meta["scaling"]["scale"])) and min(meta["scaling"]["scale"]) > 0
+    accuracy = float(re.search(r"accuracy\s+([0-9.]+)", out.stdout).group(1))
+    assert accuracy > 0.8  # the column is used, not zeroed
 
 
 # Damaged model folders: never a prediction, never a traceback --------------------------

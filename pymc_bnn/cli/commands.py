@@ -101,7 +101,8 @@ def fit(args: argparse.Namespace) -> int:
         "scale_mode": args.scale,
         "scaling": scaler_to_json(scaler),
         "limits": training_limits(X_train[list(Z_train.columns)]),
-        "held_out": report,
+        # Strict JSON: a log score of -inf (a held-out row given probability 0) is null.
+        "held_out": {k: (v if np.isfinite(v) else None) for k, v in report.items()},
     }
     estimator.save(out, metadata=extra)
     print(f"Saved the model to {out}/; wall time {time.perf_counter() - start:.1f} s")

@@ -334,9 +334,10 @@ def run_patched(args: argparse.Namespace) -> int:
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join([str(dest), root, env.get("PYTHONPATH", "")])
-        print(f"applied {len(patches)} patches to a copy of {', '.join(packages)}:")
+        info = sys.stderr if args.json else sys.stdout  # --json keeps stdout parseable
+        print(f"applied {len(patches)} patches to a copy of {', '.join(packages)}:", file=info)
         for patch in patches:
-            print(f"  {patch.name}")
+            print(f"  {patch.name}", file=info)
         if (dest / "tests").exists():
             tests = subprocess.run(
                 [
@@ -356,9 +357,9 @@ def run_patched(args: argparse.Namespace) -> int:
                 text=True,
             )
             summary = (tests.stdout.strip().splitlines() or [""])[-1]
-            print(f"regression tests of the patches: {summary}")
+            print(f"regression tests of the patches: {summary}", file=info)
             if tests.returncode != 0:
-                print(tests.stdout)
+                print(tests.stdout, file=info)
                 return 4
         argv = ["--examples", str(args.examples), "--seed", str(args.seed)]
         argv += ["--implementation", args.implementation]

@@ -40,11 +40,11 @@ def registry():
 
 def test_every_property_is_complete_and_unique():
     ids = [p.id for p in PROPERTIES]
-    assert len(ids) == len(set(ids)) == 72
+    assert len(ids) == len(set(ids)) == 82
     assert {d: len(ps) for d, ps in by_distribution().items()} == {
-        "Categorical": 24,
-        "Multinomial": 32,
-        "DirichletMultinomial": 16,
+        "Categorical": 27,
+        "Multinomial": 36,
+        "DirichletMultinomial": 19,
     }
     for p in PROPERTIES:
         assert p.distribution in DISTRIBUTIONS and p.summary

@@ -46,8 +46,11 @@ def check_observed_counts(observed, name: str) -> None:
 
     PyMC casts observed data to the variable's integer dtype, which silently
     truncates ``0.5`` to ``0``; checking before that cast turns bad labels or
-    counts into an error that names the variable.  Symbolic data (``pm.Data``,
-    tensors) is left to the log-density, which gives ``-inf`` off the support.
+    counts into an error that names the variable.  Missing entries (NaN, or
+    masked in a ``numpy.ma`` array) are left alone: PyMC imputes them, as
+    ``pm.Categorical`` does, and the entries that are present are checked.
+    Symbolic data (``pm.Data``, tensors) is left to the log-density, which
+    gives ``-inf`` off the support.
 
     Parameters
     ----------
@@ -59,7 +62,8 @@ def check_observed_counts(observed, name: str) -> None:
     Raises
     ------
     ValueError
-        If numeric data holds NaN, non-integer or negative entries.
+        If the present entries of numeric data hold infinite, non-integer or
+        negative values.
 
     Examples
     --------
@@ -67,29 +71,35 @@ def check_observed_counts(observed, name: str) -> None:
     Traceback (most recent call last):
     ...
     ValueError: observed data for 'y' must hold nonnegative integers; found non-integer values ...
+    >>> check_observed_counts(np.array([0, np.nan, 2]), "y")  # missing: imputed by PyMC
     """
     if observed is None or isinstance(observed, pytensor.graph.basic.Variable):
         return
-    data = np.asarray(observed)
+    masked = np.ma.getmaskarray(observed) if np.ma.isMaskedArray(observed) else None
+    data = np.asarray(np.ma.getdata(observed))
     if data.dtype.kind not in "biuf":
         return
+    present = np.ones(data.shape, bool) if masked is None else ~masked
+    if data.dtype.kind == "f":
+        present &= ~np.isnan(data)
+    values = data[present]
     with np.errstate(invalid="ignore"):
-        bad_nan = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
-        bad_frac = ~bad_nan & (data != np.floor(data))
-    if bad_nan.any():
+        bad_inf = ~np.isfinite(values) if data.dtype.kind == "f" else np.zeros(values.shape, bool)
+        bad_frac = ~bad_inf & (values != np.floor(values))
+    if bad_inf.any():
         raise ValueError(
-            f"observed data for {name!r} contains NaN (first at index "
-            f"{tuple(int(i) for i in np.argwhere(bad_nan)[0])})."
+            f"observed data for {name!r} must hold nonnegative integers; found "
+            f"{values[bad_inf][:5]} (missing values are NaN or masked)."
         )
     if bad_frac.any():
         raise ValueError(
             f"observed data for {name!r} must hold nonnegative integers; found non-integer "
-            f"values {data[bad_frac][:5]}."
+            f"values {values[bad_frac][:5]}."
         )
-    if (data < 0).any():
+    if (values < 0).any():
         raise ValueError(
             f"observed data for {name!r} must hold nonnegative integers; found negative "
-            f"values {data[data < 0][:5]}."
+            f"values {values[values < 0][:5]}."
         )
 
 

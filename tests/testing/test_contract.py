@@ -40,9 +40,9 @@ def registry():
 
 def test_every_property_is_complete_and_unique():
     ids = [p.id for p in PROPERTIES]
-    assert len(ids) == len(set(ids)) == 82
+    assert len(ids) == len(set(ids)) == 83
     assert {d: len(ps) for d, ps in by_distribution().items()} == {
-        "Categorical": 27,
+        "Categorical": 28,
         "Multinomial": 36,
         "DirichletMultinomial": 19,
     }

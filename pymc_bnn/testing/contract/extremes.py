@@ -22,7 +22,9 @@ float64 values; :mod:`pymc_bnn.testing.oracles`):
   counts summing to ``n``, each draw a vertex with probability ``a_k / sum a``;
 * ``Categorical.logcdf_matches_oracle[p|logit_p]``: ``pm.logcdf`` exists and
   equals ``log sum_{k <= x} p_k`` (relative 1e-10, absolute 1e-12), for logits
-  from ``log_softmax`` at any magnitude.
+  from ``log_softmax`` at any magnitude;
+* ``Categorical.missing_labels_imputed_like_pymc``: NaN or masked labels are
+  imputed as ``pm.Categorical`` does, the present ones still validated.
 
 Examples
 --------
@@ -297,3 +299,65 @@ def _check_logcdf(impl: Implementation, call: LogcdfCall) -> None:
         raise fail(impl, call, "logcdf", "logcdf", float(logcdf), expected)
     if np.isnan(grad).any():
         raise fail(impl, call, "grad", "grad", grad, "no NaN")
+
+
+# --- missing labels ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingLabelsCall:
+    """``Categorical("y", p=p, observed=labels)`` with missing labels (NaN or masked)."""
+
+    p: np.ndarray
+    labels: np.ndarray
+    masked: bool = False
+
+    def observed(self) -> np.ndarray:
+        """The observed data as the user passes it."""
+        if self.masked:
+            return np.ma.masked_invalid(self.labels)
+        return self.labels
+
+    def run(self, impl: Implementation) -> tuple[list[str], float]:
+        """The free variables' names and the model logp at the initial point."""
+        with pm.Model() as model:
+            impl.distribution_class("Categorical")("y", p=self.p, observed=self.observed())
+        names = [v.name for v in model.free_RVs]
+        return names, float(model.compile_logp()(model.initial_point()))
+
+    def code(self, impl: Implementation) -> list[str]:
+        """The same model as source; defines ``names`` and ``logp``."""
+        labels = _literal(self.labels)
+        observed = f"np.ma.masked_invalid({labels})" if self.masked else labels
+        return [
+            *_header(impl),
+            "with pm.Model() as model:",
+            f'    {_alias(impl)}.Categorical("y", p={_literal(self.p)}, observed={observed})',
+            "names = [v.name for v in model.free_RVs]",
+            "logp = model.compile_logp()(model.initial_point())",
+        ]
+
+
+@prop(
+    "Categorical",
+    "missing_labels_imputed_like_pymc",
+    "NaN or masked labels are imputed (a y_unobserved variable), the present ones validated; "
+    "model logp at the initial point is sum(log p[labels]) + log p[mode] per missing label",
+    cases=[
+        MissingLabelsCall(np.array([0.2, 0.3, 0.5]), np.array([0.0, np.nan, 2.0, 1.0])),
+        MissingLabelsCall(np.array([0.6, 0.4]), np.array([1.0, np.nan, np.nan]), masked=True),
+    ],
+)
+def _missing_labels(impl: Implementation, call: MissingLabelsCall) -> None:
+    try:
+        names, logp = call.run(impl)
+    except Exception as err:
+        got = f"{type(err).__name__}: {err}"
+        raise fail(impl, call, "model", "names", got, "['y_unobserved']") from err
+    if names != ["y_unobserved"]:
+        raise fail(impl, call, "free variables", "names", names, ["y_unobserved"])
+    present = ~np.isnan(call.labels)
+    log_p = np.log(call.p)
+    # the initial value of a missing label is the support point: the most probable class
+    expected = log_p[call.labels[present].astype(int)].sum() + (~present).sum() * log_p.max()
+    expect_logp(impl, call, logp, expected)

@@ -161,3 +161,28 @@ def test_explicit_list_of_columns_by_name_or_index():
         glm = multinomial_glm("y", frame, np.arange(30) % 3, collinearity=["const", 2])
     assert glm.fixed_columns == [2, 10]
     assert model.initial_point()["y_coef_raw"].shape == (9, 2)
+
+
+@pytest.mark.slow
+def test_estimator_drops_and_predicts_the_same_after_save_and_load(tmp_path):
+    import pickle
+
+    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+
+    X, names = design(n=150)
+    frame = pd.DataFrame(X, columns=names)
+    y = np.where(X[:, 0] + X[:, 2] > 0.5, "up", "down")
+    clf = BayesianSoftmaxClassifier(
+        iterations=300, draws=50, random_state=0, progressbar=False, compile_mode="FAST_COMPILE"
+    )
+    with pytest.warns(CollinearityWarning, match=r"\['a3', 'b4', 'z0_copy', 'const'\]"):
+        clf.fit(frame, y)
+    assert [names[j] for j in clf.fixed_columns_] == ["a3", "b4", "z0_copy", "const"]
+    assert clf.sampler_ == "advi"
+    coef = clf.posterior_["y_coef"].values
+    assert np.all(coef[:, :, clf.fixed_columns_] == 0)
+    expected = clf.predict_proba(frame)
+    loaded = BayesianSoftmaxClassifier.load(clf.save(tmp_path / "model"))
+    np.testing.assert_allclose(loaded.predict_proba(frame), expected, rtol=1e-12)
+    unpickled = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(unpickled.predict_proba(frame), expected, rtol=1e-12)

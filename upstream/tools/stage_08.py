@@ -158,3 +158,55 @@ by Stirling's series for `a >= 16`.
         ("tests/distributions/test_exact_extremes.py", None, _TEST),
     ],
 }
+
+STAGE_09 = {
+    "name": "09-minibatch-integer-observed",
+    "header": """Subject: convert_data: leave symbolic data's dtype alone (pm.Minibatch of int64 labels)
+
+`pm.Minibatch` of an int64 label vector cannot be used as observed data:
+
+    import numpy as np, pymc as pm
+    y = np.array([0, 1, 2, 1] * 5, dtype="int64")
+    with pm.Model():
+        pm.Categorical("y", p=np.ones(3) / 3, observed=pm.Minibatch(y, batch_size=4),
+                       total_size=len(y))
+    # TypeError: Variables that depend on other nodes cannot be used for observed
+    # data.The data variable was: Cast{int32}.0
+
+`convert_observed_data` ends in `smarttypeX`, which casts integer data to
+`intX` (int32); for a symbolic variable that adds a `Cast` node on top of the
+`MinibatchOp`, and `is_valid_observed` no longer sees the minibatch.
+
+Fix: return symbolic data from `convert_data` as it is; `make_obs_var`
+casts it to the variable's dtype after the validity check, as before.
+""",
+    "edits": [
+        (
+            "pymc/pytensorf.py",
+            """    elif isinstance(data, Variable):
+        ret = data
+""",
+            """    elif isinstance(data, Variable):
+        # symbolic data keeps its dtype: a cast would hide a Minibatch from is_valid_observed
+        return data
+""",
+        ),
+        (
+            "tests/test_minibatch_integer_observed.py",
+            None,
+            """import numpy as np
+
+import pymc as pm
+
+
+def test_minibatch_of_int64_labels_as_observed():
+    y = np.array([0, 1, 2, 1] * 5, dtype="int64")
+    with pm.Model() as m:
+        y_mb = pm.Minibatch(y, batch_size=4)
+        pm.Categorical("y", p=np.ones(3) / 3, observed=y_mb, total_size=len(y))
+    # uniform p: the rescaled minibatch logp is the full-data logp whatever the batch
+    np.testing.assert_allclose(m.compile_logp()({}), len(y) * np.log(1 / 3))
+""",
+        ),
+    ],
+}

@@ -686,7 +686,8 @@ the imputation that follows).
 """,
                 """        name = rv_var.name
         data = convert_observed_data(data)
-        if rv_var.dtype.startswith(("int", "uint")) and data.dtype.kind == "f":
+        integer_rv = rv_var.dtype.startswith(("int", "uint"))
+        if integer_rv and isinstance(data, np.ndarray) and data.dtype.kind == "f":
             values = np.ma.getdata(data)
             present = ~np.ma.getmaskarray(data) & np.isfinite(values)
             if np.any(values[present] != np.floor(values[present])):
@@ -719,6 +720,6 @@ def test_whole_float_observed_data_is_accepted():
     },
 ]
 
-from stage_08 import STAGE_08  # noqa: E402
+from stage_08 import STAGE_08, STAGE_09  # noqa: E402
 
-STAGES.append(STAGE_08)
+STAGES += [STAGE_08, STAGE_09]

@@ -252,10 +252,10 @@ def multinomial_glm(
         that sum to a constant.  The likelihood is then flat along a direction of
         the coefficients, the posterior has a ridge that only the prior bounds,
         and NUTS needs long trajectories (see ``docs/tutorials/softmax-covertype.md``).
-        Found by :func:`pymc_bnn.models.collinearity.find_collinearity` on the
+        Found by ``pymc_bnn.models.collinearity.find_collinearity`` on the
         observed rows (nothing is checked without ``y``).
 
-        * ``"drop"``: warn (:class:`~pymc_bnn.models.collinearity.CollinearityWarning`,
+        * ``"drop"``: warn (``CollinearityWarning``,
           naming the columns) and fix the coefficients of the redundant columns at
           zero: the last column of each indicator group (reference coding), every
           constant column (its effect is the intercept's) and every later copy of

@@ -845,8 +845,8 @@ _COMMON_PARAMETERS = """
         error, slower).
     nuts_sampler : {"auto", "nutpie", "numpyro", "blackjax", "pymc"}, default "auto"
         The NUTS implementation for ``method="nuts"``
-        (:func:`pymc_bnn.models.nuts.sample_nuts`): ``"auto"`` is the fastest
-        installed, nutpie first (measured in ``benchmarks/results/nuts.md``).
+        (``pymc_bnn.models.nuts.sample_nuts``): ``"auto"`` is the fastest
+        installed (nutpie, then NumPyro, BlackJAX, PyMC; ``benchmarks/nuts.py``).
         The one that ran is ``sampler_``.
     iterations : int, default 10000
         ADVI optimisation steps.

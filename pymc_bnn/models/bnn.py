@@ -18,9 +18,16 @@ gradient descent: with all-zero starting weights (PyMC's default initial point)
 every unit of a layer receives the same gradient.  :func:`bnn_layer` therefore
 gives ``z`` random initial values, ``Normal(0, init_scale)`` from ``random_seed``.
 The default ``init_scale=0.3`` keeps the first pre-activations of standardized
-inputs mostly out of tanh's flat tails (with 54 inputs their standard deviation
-starts near 2 rather than 7); on forest cover it gave a better log predictive
-density than ``init_scale=1`` (the BNN tutorial and ``benchmarks/``).
+inputs mostly out of tanh's flat tails; on forest cover it gave a better log
+predictive density than ``init_scale=1`` (the BNN tutorial and ``benchmarks/``).
+
+Priors.  Hidden layers' weights default to standard deviation ``1 / sqrt(fan-in)``
+(pre-activations of the size of one standardized input whatever the number of
+inputs), the output layer's to :data:`OUTPUT_SCALE` (logits free to reach the
+sizes that confident probabilities need).  Issue 17 measured this against the
+previous unit-variance priors, against NUTS on the same network and against
+scikit-learn's MLP (``benchmarks/calibration.py``).  No tempering: the posterior
+is the plain Bayesian one.
 """
 
 from __future__ import annotations
@@ -50,6 +57,9 @@ ACTIVATIONS: dict[str, Callable[[TensorVariable], TensorVariable]] = {
     "linear": lambda a: a,
 }
 """Named activations: ``name -> pytensor function``."""
+
+OUTPUT_SCALE = 3.0
+"""Default prior standard deviation of the output layer's weights in :func:`bnn_classifier`."""
 
 
 @dataclass(frozen=True)
@@ -154,10 +164,12 @@ def bnn_layer(
         callable receives and returns a pytensor tensor.
     prior_scale : float, optional
         Standard deviation of the weights' prior (of the half-normal prior of the
-        learned scale when ``hierarchical``).  Default ``1.0``: on standardized
-        inputs, measured on forest cover to fit better than fan-in scalings such as
-        ``1 / sqrt(n_inputs)``, which the mean-field posterior shrinks towards a
-        near-constant network (see ``benchmarks/results/benchmarks.md``).
+        learned scale when ``hierarchical``).  Default ``1 / sqrt(n_inputs)``: the
+        prior standard deviation of each pre-activation ``inputs @ W`` is then about
+        the typical size of one input, whatever the number of inputs, so tanh units
+        start their prior life in their sensitive range rather than saturated (with
+        unit-variance weights, 64 standardized inputs give pre-activations of
+        standard deviation 8).  Before version 0.x the default was ``1.0``.
     bias_scale : float, default 1.0
         Standard deviation of the biases' prior (or its half-normal scale).
     hierarchical : bool, default False
@@ -202,7 +214,9 @@ def bnn_layer(
     """
     check_positive_int(n_units, "n_units")
     activation, act = _activation(activation)
-    prior_scale = 1.0 if prior_scale is None else prior_scale
+    inputs = pt.as_tensor_variable(inputs)
+    n_in = _n_inputs(inputs)
+    prior_scale = 1.0 / np.sqrt(n_in) if prior_scale is None else prior_scale
     for arg, value in (
         ("prior_scale", prior_scale),
         ("bias_scale", bias_scale),
@@ -210,8 +224,6 @@ def bnn_layer(
     ):
         if not (np.isscalar(value) and np.isfinite(value) and value > 0):
             raise ValueError(f"{arg} must be a positive number; got {value!r}.")
-    inputs = pt.as_tensor_variable(inputs)
-    n_in = _n_inputs(inputs)
     dims = dims or (f"{name}_inputs", f"{name}_units")
     model = pm.modelcontext(None)
     _ensure_coord(model, dims[0], n_in)
@@ -265,6 +277,21 @@ def _check_hidden(hidden) -> tuple[int, ...]:
     return hidden
 
 
+def _layer_scales(prior_scale, n_layers: int) -> list:
+    """One prior scale per layer (hidden layers, then the output layer)."""
+    if prior_scale is None:
+        return [None] * (n_layers - 1) + [OUTPUT_SCALE]
+    if np.isscalar(prior_scale):
+        return [prior_scale] * n_layers
+    scales = list(prior_scale)
+    if len(scales) != n_layers:
+        raise ValueError(
+            f"prior_scale: a sequence needs one scale per layer ({n_layers}: the hidden "
+            f"layers, then the output layer); got {len(scales)}."
+        )
+    return scales
+
+
 def bnn_classifier(
     name: str,
     X: ArrayLike,
@@ -273,7 +300,7 @@ def bnn_classifier(
     hidden: Sequence[int] | int = (20, 20),
     activation: Activation = "tanh",
     classes: Sequence | int | None = None,
-    prior_scale: float | None = None,
+    prior_scale: float | Sequence[float | None] | None = None,
     bias_scale: float = 1.0,
     hierarchical: bool = False,
     init_scale: float = 0.3,
@@ -310,7 +337,20 @@ def bnn_classifier(
         Activation of the hidden layers (see :func:`bnn_layer`).
     classes : sequence or int, optional
         The class labels in order (an int ``K`` means ``0..K-1``).
-    prior_scale, bias_scale, hierarchical, init_scale
+    prior_scale : float or sequence of (float or None), optional
+        Prior standard deviation of the weights (see :func:`bnn_layer`): one number
+        for every layer, or one entry per layer (the hidden layers, then the output
+        layer; ``None`` means ``1 / sqrt(fan-in)``).  Default: ``1 / sqrt(fan-in)``
+        on the hidden layers and :data:`OUTPUT_SCALE` (3.0) on the output layer.
+        The output layer's scale sets how large the logits may be a priori: with
+        ``1 / sqrt(fan-in)`` there too (about 0.22 for 20 units) the prior keeps
+        logits within a few units of each other, and even the exact posterior
+        (NUTS) is under-confident on digits; a scale of 3 lets the data decide
+        probabilities near 0 and 1.  The previous default, ``1.0`` everywhere,
+        saturates the tanh units of wide inputs and was under-confident under
+        mean-field ADVI (measurements: ``benchmarks/results/calibration.md`` and
+        the BNN tutorial).
+    bias_scale, hierarchical, init_scale
         Passed to every layer (see :func:`bnn_layer`).
     batch_size : int, optional
         Fit on random minibatches of this many rows (``pm.Minibatch``, with
@@ -351,8 +391,8 @@ def bnn_classifier(
         name, X, y, classes=classes, dims=dims, batch_size=batch_size, random_seed=random_seed
     )
     seeds = np.random.SeedSequence(random_seed).spawn(len(hidden) + 1)
+    scales = _layer_scales(prior_scale, len(hidden) + 1)
     options = {
-        "prior_scale": prior_scale,
         "bias_scale": bias_scale,
         "hierarchical": hierarchical,
         "init_scale": init_scale,
@@ -370,6 +410,7 @@ def bnn_classifier(
             activation=activation,
             dims=(in_dim, f"{layer_name}_units"),
             random_seed=np.random.default_rng(seeds[i - 1]),
+            prior_scale=scales[i - 1],
             **options,
         )
         layers.append(layer)
@@ -381,6 +422,7 @@ def bnn_classifier(
         activation=None,
         dims=(in_dim, dims[2]),
         random_seed=np.random.default_rng(seeds[-1]),
+        prior_scale=scales[-1],
         **options,
     )
     layers.append(out)

@@ -1,0 +1,109 @@
+"""The BNN's default priors (issue 17) and the calibration they give.
+
+Oracles: the prior standard deviations written out (``1 / sqrt(fan-in)`` on hidden
+layers, :data:`OUTPUT_SCALE` on the output layer), read back from the model's
+graph; and a simulation with known class probabilities, whose predictions are
+compared with the true probabilities (no label noise in the comparison).
+
+The slow test is the regression guard of the defaults: 40 standardized inputs of
+which 2 matter, 500 rows.  With the previous unit-variance priors, mean-field
+ADVI was under-confident there (confidence below the true probability of the
+predicted class); the tolerances are stated at the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from scipy.special import softmax
+
+from pymc_bnn.models.bnn import OUTPUT_SCALE, bnn_classifier, bnn_layer
+from pymc_bnn.models.inference import fit_advi
+
+
+def simulate(n: int, seed: int, d: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` rows of ``d`` standard-normal features, labels and their true probabilities.
+
+    Three classes with logits ``3 tanh(x0 + x1)``, ``3 tanh(x0 - x1)`` and 0: a
+    nonlinear boundary in two features; the other ``d - 2`` features are noise.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    logits = np.column_stack(
+        [3 * np.tanh(X[:, 0] + X[:, 1]), 3 * np.tanh(X[:, 0] - X[:, 1]), np.zeros(n)]
+    )
+    p = softmax(logits, axis=1)
+    y = (rng.random(n)[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    return X, y, p
+
+
+def _weight_scale(layer) -> float:
+    """The fixed prior scale of a layer: its weights with every free ``z`` set to 1."""
+    z = pm.modelcontext(None)[f"{layer.name}_w_z"]
+    ones = pt.ones(z.shape)
+    values = pytensor.graph.graph_replace(layer.weights, {z: ones}).eval()
+    assert np.ptp(values) == 0, "one prior scale per layer"
+    return float(values.flat[0])
+
+
+def test_default_priors_scale_hidden_layers_by_fan_in_and_output_by_output_scale():
+    X = np.random.default_rng(0).normal(size=(12, 64))
+    y = np.arange(12) % 3
+    with pm.Model():
+        net = bnn_classifier("y", X, y, hidden=(20, 5), random_seed=0)
+        scales = [_weight_scale(layer) for layer in net.layers]
+    np.testing.assert_allclose(scales, [1 / 8, 1 / np.sqrt(20), OUTPUT_SCALE], rtol=1e-12)
+    assert OUTPUT_SCALE == 3.0
+
+
+def test_prior_scale_number_applies_to_every_layer_and_sequence_per_layer():
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    y = np.arange(12) % 3
+    with pm.Model():
+        net = bnn_classifier("y", X, y, hidden=(3,), prior_scale=1.0, random_seed=0)
+        assert [_weight_scale(layer) for layer in net.layers] == [1.0, 1.0]
+    with pm.Model():
+        net = bnn_classifier("y", X, y, hidden=(3,), prior_scale=[None, 2.0], random_seed=0)
+        np.testing.assert_allclose([_weight_scale(layer) for layer in net.layers], [0.5, 2.0])
+    with pm.Model(), pytest.raises(ValueError, match="one scale per layer"):
+        bnn_classifier("y", X, y, hidden=(3,), prior_scale=[1.0], random_seed=0)
+    with pm.Model(), pytest.raises(ValueError, match="prior_scale must be a positive"):
+        bnn_classifier("y", X, y, hidden=(3,), prior_scale=[1.0, -1.0], random_seed=0)
+
+
+def test_bnn_layer_default_prior_scale_is_one_over_root_fan_in():
+    X = np.random.default_rng(0).normal(size=(5, 25))
+    with pm.Model():
+        _, layer = bnn_layer("h", X, 4, random_seed=0, return_variables=True)
+        assert _weight_scale(layer) == pytest.approx(0.2, rel=1e-12)
+
+
+GAP = 0.03
+"""Largest mean |confidence - true probability of the predicted class| accepted."""
+KL_MAX = 0.05
+"""Largest mean KL divergence (nats) from the true to the predicted probabilities."""
+
+
+def _confidence_gap(prior_scale) -> tuple[float, float]:
+    """Fit on 500 simulated rows; mean KL(true || predicted) and confidence gap on 2,000."""
+    X, y, _ = simulate(500, seed=0)
+    X_new, _, p_true = simulate(2000, seed=1)
+    with pm.Model():
+        net = bnn_classifier("y", X, y, hidden=(10,), prior_scale=prior_scale, random_seed=0)
+        idata, _ = fit_advi(2000, draws=300, random_seed=0, progressbar=False)
+    p = net.predict_proba(idata, X_new).mean(("chain", "draw")).values
+    kl = float(np.mean(np.sum(p_true * (np.log(p_true) - np.log(p)), axis=1)))
+    k = p.argmax(axis=1)
+    gap = float(np.mean(p.max(axis=1) - p_true[np.arange(len(k)), k]))
+    return kl, gap
+
+
+@pytest.mark.slow
+def test_default_bnn_is_calibrated_against_the_true_probabilities():
+    """Default priors: confidence within GAP of the truth, divergence below KL_MAX."""
+    kl, gap = _confidence_gap(None)
+    assert abs(gap) < GAP, gap
+    assert kl < KL_MAX, kl

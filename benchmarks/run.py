@@ -3,7 +3,8 @@
 Sections: likelihood kernels, softmax regression and BNN on cover type (against
 NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
 of rows, and prediction through the model's graph (against a numpy floor and
-scikit-learn).  Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
+scikit-learn), and the calibration of the BNN's probabilities (calibration.py).
+Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import advi_steps
 import bnn_covertype
+import calibration
 import glm_covertype
 import likelihood_kernels
 import nuts as nuts_bench
@@ -49,6 +51,7 @@ def main(argv=None) -> None:
         ),
         scaling.main(["--steps", "500" if quick else "3000"]),
         advi_steps.main(["--rounds", "3" if quick else "7"]),
+        calibration.main(["--quick"] if quick else ["--seeds", "3"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
     ]
     nuts = RESULTS / "glm_nuts.md"

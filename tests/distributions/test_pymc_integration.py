@@ -80,7 +80,7 @@ def test_prior_and_posterior_predictive_shapes_and_support():
     [
         (pb.Categorical, dict(p=[0.5, 0.5]), [0, 0.5], "non-integer"),
         (pb.Categorical, dict(p=[0.5, 0.5]), [0, -1], "negative"),
-        (pb.Categorical, dict(p=[0.5, 0.5]), [0, np.nan], "NaN"),
+        (pb.Categorical, dict(p=[0.5, 0.5]), [0, np.inf], "inf"),
         (pb.Multinomial, dict(n=2, p=[0.5, 0.5]), [[1, 1], [1.5, 0.5]], "non-integer"),
         (pb.Multinomial, dict(n=2, p=[0.5, 0.5]), [[3, -1]], "negative"),
     ],
@@ -88,6 +88,19 @@ def test_prior_and_posterior_predictive_shapes_and_support():
 def test_bad_observed_data_raises_naming_the_variable(cls, kwargs, observed, match):
     with pm.Model(), pytest.raises(ValueError, match=f"'obs'.*{match}"):
         cls("obs", observed=np.array(observed), **kwargs)
+
+
+def test_missing_labels_are_imputed_as_pymc_does():
+    """NaN labels become a y_unobserved variable for pb.Categorical as for pm.Categorical."""
+    labels = np.array([0.0, np.nan, 1.0])
+    logps = []
+    for cls in (pb.Categorical, pm.Categorical):
+        with pm.Model() as model:
+            cls("obs", p=[0.25, 0.75], observed=labels)
+        assert [v.name for v in model.free_RVs] == ["obs_unobserved"]
+        logps.append(model.compile_logp()(model.initial_point()))
+    # initial value of the missing label: the most probable class, 1
+    np.testing.assert_allclose(logps, np.log([0.25, 0.75, 0.75]).sum(), rtol=1e-12)
 
 
 @pytest.mark.slow

@@ -443,7 +443,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         'iris'
         """
         check_is_fitted(self, "idata_")
-        from pymc_bnn import __version__
+        from pymc_bnn._version import __version__
 
         posterior = self.posterior_
         names = getattr(self, "feature_names_in_", None)

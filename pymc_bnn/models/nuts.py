@@ -159,20 +159,29 @@ def _blackjax_adaptation_fix() -> Iterator[None]:
     PyMC 6.4's BlackJAX loop hands ``progress_bar`` to
     ``blackjax.window_adaptation``, which forwards it to the NUTS kernel of
     BlackJAX 1.7, which refuses it (``TypeError: ... unexpected keyword
-    argument 'progress_bar'``).  The option only switches a progress bar.
+    argument 'progress_bar'``), and calls ``blackjax.progress_bar.gen_scan_fn``,
+    which BlackJAX 1.7 no longer has (a plain ``jax.lax.scan`` without a
+    progress bar takes its place).
     """
+    from types import SimpleNamespace
+
     import blackjax
+    import jax
 
     original = blackjax.window_adaptation
+    bar = blackjax.progress_bar
 
     def window_adaptation(*args, progress_bar=None, **kwargs):
         return original(*args, **kwargs)
 
     blackjax.window_adaptation = window_adaptation
+    if not hasattr(bar, "gen_scan_fn"):  # BlackJAX 1.7 has no progress_bar.gen_scan_fn
+        blackjax.progress_bar = SimpleNamespace(gen_scan_fn=lambda n, show: jax.lax.scan)
     try:
         yield
     finally:
         blackjax.window_adaptation = original
+        blackjax.progress_bar = bar
 
 
 def sample_nuts(

@@ -109,7 +109,7 @@ def posterior(which: str, sampler: str):
     with model, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         idata, ran = sample_nuts(
-            1000, 1000, 2, nuts_sampler=sampler, random_seed=SEED, cores=1, target_accept=0.9
+            500, 500, 2, nuts_sampler=sampler, random_seed=SEED, cores=1, target_accept=0.9
         )
     assert ran == sampler
     post = idata.posterior.to_dataset()

@@ -35,7 +35,7 @@ import time
 import numpy as np
 import pymc as pm
 import pytensor
-from common import RESULTS, codes, split, table
+from common import RESULTS, codes, load_note, machine, split, table
 from scipy.linalg import helmert
 
 import pymc_bnn as pb
@@ -176,7 +176,8 @@ def main(argv=None) -> str:
         [
             "## ADVI steps in their steady state (seconds per 1,000 steps)",
             f"Median of {args.rounds} interleaved rounds of {args.steps} steps each; ratio = "
-            "pymc_bnn / NumPyro scan per round, median (min-max).",
+            "pymc_bnn / NumPyro scan per round, median (min-max). "
+            + f"Machine: {machine()}; {load_note()}.",
             table(
                 [
                     "model",

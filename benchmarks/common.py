@@ -116,6 +116,14 @@ def machine() -> str:
     )
 
 
+def load_note() -> str:
+    """The machine's load average over the last minute, for the record beside timings."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"
+    except OSError:  # pragma: no cover - platforms without getloadavg
+        return "load average unknown"
+
+
 SCORE_HEADERS = [
     "model",
     "accuracy",

@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 import pymc as pm
-from common import DEFAULT_CSV, RESULTS, split, table
+from common import DEFAULT_CSV, RESULTS, load_note, machine, split, table
 from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -132,7 +132,8 @@ def main(argv=None) -> str:
             "## Prediction through the model's graph",
             f"{ROWS:,} cover-type rows x {DRAWS:,} draws, 7 classes; seconds per call, "
             f"median of {args.repeats} interleaved rounds.  Ratio: pymc_bnn / numpy floor "
-            "per round, median (min-max).  scikit-learn predicts with one set of weights.",
+            "per round, median (min-max).  scikit-learn predicts with one set of weights. "
+            + f"Machine: {machine()}; {load_note()}.",
             table(
                 [
                     "model",

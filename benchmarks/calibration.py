@@ -15,12 +15,13 @@ Data sets (all offline):
   2,000 held out.
 
 Rows: softmax regression (``multinomial_glm`` with the same ADVI), the BNN with
-the previous defaults (weights ``Normal(0, 1)`` whatever the fan-in), the BNN with
-the current defaults, NUTS on the BNN where affordable (a one-hidden-layer
-network on digits and clusters) and ``sklearn.neural_network.MLPClassifier`` of
-the same width.  Scores: accuracy, log score (mean log predictive density), 10-bin
-ECE and Brier score of the posterior-mean probabilities
-(:mod:`pymc_bnn.uncertainty`), fit time; medians over the seeds.
+the defaults (weights ``Normal(0, 1)`` whatever the fan-in), the BNN with the
+candidate prior of issue 17 (``prior_scale=("fan_in", "fan_in", 6.0)``), NUTS
+on the BNN where affordable (a one-hidden-layer network on digits and clusters)
+and ``sklearn.neural_network.MLPClassifier`` of the same width.  Scores:
+accuracy, log score (mean log predictive density), 10-bin ECE and Brier score of
+the posterior-mean probabilities (:mod:`pymc_bnn.uncertainty`), fit time; medians
+over the seeds.
 
 Timings come from a machine shared with other jobs (2 cores, load average near
 8 when measured): compare rows of one table, not with other runs.
@@ -47,8 +48,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import RESULTS, machine, split, table
 
 HIDDEN = (20, 20)
-PREVIOUS = {"prior_scale": 1.0, "init_scale": 0.3, "start_sigma": 0.1}
-"""The BNN defaults before issue 17: unit-variance weight priors whatever the fan-in."""
+DEFAULTS = {"prior_scale": 1.0, "init_scale": 0.3, "start_sigma": 0.1}
+"""The BNN defaults (unchanged by issue 17): unit-variance weight priors."""
+CANDIDATE = {"prior_scale": ("fan_in", "fan_in", 6.0)}
+"""The candidate of issue 17: fan-in-scaled hidden layers, a wide output layer."""
 
 
 @dataclass
@@ -252,12 +255,14 @@ def median_row(label: str, results: list[dict], notes: str = "") -> list:
 def run_dataset(name: str, seeds: int, steps: int, nuts: bool) -> str:
     contenders: dict[str, Callable[[Data, int], dict]] = {
         "softmax regression (ADVI)": lambda d, s: fit_softmax(d, s, steps=steps),
-        "BNN, previous defaults": lambda d, s: fit_bnn(d, s, steps=steps, **PREVIOUS),
-        "BNN, current defaults": lambda d, s: fit_bnn(d, s, steps=steps),
+        "BNN, defaults (prior 1.0)": lambda d, s: fit_bnn(d, s, steps=steps, **DEFAULTS),
+        "BNN, prior (fan_in, fan_in, 6)": lambda d, s: fit_bnn(d, s, steps=steps, **CANDIDATE),
         f"scikit-learn MLP {HIDDEN}": lambda d, s: fit_mlp(d, s),
     }
     if nuts and name != "covertype":
-        contenders["NUTS, BNN (20,), current prior"] = lambda d, s: fit_nuts(d, s)
+        contenders["NUTS, BNN (20,), prior (fan_in, 6)"] = lambda d, s: fit_nuts(
+            d, s, prior_scale=("fan_in", 6.0)
+        )
     results: dict[str, list[dict]] = {k: [] for k in contenders}
     for seed in range(seeds):
         data = load(name, seed)

@@ -19,9 +19,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pymc-bnn demo
 
+# Three pytest processes, one per layer group: each compiles many graphs (Numba,
+# JAX), and one process for the whole suite grew past 20 GB before it ended.
+TEST_GROUPS := "tests/distributions tests/testing pymc_bnn" "tests/models" \
+	"tests --ignore=tests/distributions --ignore=tests/testing --ignore=tests/models"
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	@for group in $(TEST_GROUPS); do \
+		echo "pytest $$group"; \
+		$(BIN)/python -m pytest $$group || exit $$?; \
+	done
 
 # The quick loop: everything except the tests that fit models or start subprocesses.
 test-fast: $(STAMP)

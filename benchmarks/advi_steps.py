@@ -29,12 +29,12 @@ writes ``benchmarks/results/advi_steps.md``.
 from __future__ import annotations
 
 import argparse
-import itertools
 import time
 
 import numpy as np
 import pymc as pm
 import pytensor
+from bnn_covertype import numpyro_bnn
 from common import RESULTS, codes, load_note, machine, split, table
 from scipy.linalg import helmert
 
@@ -93,18 +93,7 @@ def numpyro_contenders(data, kind: str, steps: int) -> dict:
     if kind.startswith("BNN"):
         sizes = (X.shape[1], *HIDDEN, k)
 
-        def model(X, y):
-            params = []
-            for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-                w = numpyro.sample(f"w{i}", dist.Normal(0, 1).expand([n_in, n_out]).to_event(2))
-                b = numpyro.sample(f"b{i}", dist.Normal(0, 1).expand([n_out]).to_event(1))
-                params.append((w, b))
-            with numpyro.plate("obs", X.shape[0], subsample_size=batch) as idx:
-                a = X[idx]
-                for i, (w, b) in enumerate(params):
-                    a = a @ w + b
-                    a = jnp.tanh(a) if i < len(HIDDEN) else a
-                numpyro.sample("y", dist.Categorical(logits=a), obs=y[idx])
+        model = numpyro_bnn(sizes, batch)
 
     else:
         basis = jnp.asarray(helmert(k, full=False))

@@ -148,11 +148,37 @@ def fit_plain_pymc(data, steps, seed, *, random_init: bool, adam: bool):
     return _pymc_result(start, clock, probs, data.y_test, f"{init} init, {optimizer}, sigma 0.69")
 
 
-def fit_numpyro(data, steps, seed):
-    import jax
+def numpyro_bnn(sizes: tuple[int, ...], batch_size: int | None):
+    """The network in NumPyro: Normal(0, 1) weights and biases, tanh hidden layers.
+
+    ``sizes`` are the layer widths from the inputs to the classes; the
+    likelihood sees a random minibatch of ``batch_size`` rows (all rows for
+    ``None``).
+    """
     import jax.numpy as jnp
     import numpyro
     import numpyro.distributions as dist
+
+    def model(X, y):
+        params = []
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+            w = numpyro.sample(f"w{i}", dist.Normal(0, 1).expand([n_in, n_out]).to_event(2))
+            b = numpyro.sample(f"b{i}", dist.Normal(0, 1).expand([n_out]).to_event(1))
+            params.append((w, b))
+        with numpyro.plate("obs", X.shape[0], subsample_size=batch_size) as idx:
+            a = X[idx]
+            for i, (w, b) in enumerate(params):
+                a = a @ w + b
+                if i < len(params) - 1:
+                    a = jnp.tanh(a)
+            numpyro.sample("y", dist.Categorical(logits=a), obs=y[idx])
+
+    return model
+
+
+def fit_numpyro(data, steps, seed):
+    import jax
+    import jax.numpy as jnp
     from numpyro.infer import SVI, Trace_ELBO
     from numpyro.infer.autoguide import AutoNormal
     from numpyro.optim import Adam
@@ -162,19 +188,7 @@ def fit_numpyro(data, steps, seed):
     y_train = jnp.asarray(y_train)
     sizes = (X_train.shape[1], *HIDDEN, len(classes))
 
-    def model(X, y):
-        params = []
-        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-            w = numpyro.sample(f"w{i}", dist.Normal(0, 1).expand([n_in, n_out]).to_event(2))
-            b = numpyro.sample(f"b{i}", dist.Normal(0, 1).expand([n_out]).to_event(1))
-            params.append((w, b))
-        with numpyro.plate("obs", X.shape[0], subsample_size=BATCH) as idx:
-            a = X[idx]
-            for i, (w, b) in enumerate(params):
-                a = a @ w + b
-                if i < len(HIDDEN):
-                    a = jnp.tanh(a)
-            numpyro.sample("y", dist.Categorical(logits=a), obs=y[idx])
+    model = numpyro_bnn(sizes, BATCH)
 
     guide = AutoNormal(model)
     svi = SVI(model, guide, Adam(LEARNING_RATE), Trace_ELBO())

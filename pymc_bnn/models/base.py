@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pymc as pm
@@ -178,9 +179,13 @@ class SoftmaxModel:
         return self.inputs.dims
 
     # -- prediction ------------------------------------------------------------------
-    @property
+    @cached_property
     def parameters(self) -> list[TensorVariable]:
-        """The free random variables the logits depend on (their draws make a prediction)."""
+        """The free random variables the logits depend on (their draws make a prediction).
+
+        Found once by walking the graph above the logits, which do not change
+        after the builder returns.
+        """
         upstream = set(ancestors([self.logits]))
         return [rv for rv in self.model.free_RVs if rv in upstream]
 

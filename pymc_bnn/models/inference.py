@@ -39,7 +39,10 @@ import xarray as xr
 from pymc.progress_bar import CustomProgress, default_progress_theme
 from pymc.pytensorf import collect_default_updates, reseed_rngs, resolve_backend_compile_kwargs
 from pytensor.compile.executor import Function
+from pytensor.graph.basic import Constant
 from pytensor.graph.replace import graph_replace
+from pytensor.graph.traversal import ancestors, applys_between
+from pytensor.scan.op import Scan
 from rich.console import Console
 from rich.progress import Progress, TextColumn
 
@@ -194,9 +197,34 @@ def compile_steps(
         v: f[-1] if isinstance(v.type, pt.TensorType) else f
         for v, f in zip(variables, finals, strict=True)
     }
-    return pytensor.function(
+    outputs = [losses, *last.values()]
+    forget_constant_traces(outputs)
+    steps = pytensor.function(
         [k], losses, updates=last, **resolve_backend_compile_kwargs(backend, None)
     )
+    forget_constant_traces(outputs)
+    return steps
+
+
+def forget_constant_traces(outputs: Sequence[pt.Variable]) -> None:
+    """Empty the creation traces of the constants inside the ``Scan`` steps of ``outputs``.
+
+    Works around a memory blow-up in PyTensor 3.3 (patch and reproducer in
+    ``upstream/pytensor/``): a ``Scan``'s inner graph is frozen, and frozen
+    nodes are interned process-wide, so a constant in it (``1.0`` in PyMC's
+    ``switch(scale_cost_to_minibatch, ..., 1.0)``) is the same object in every
+    later graph with the same step while any compiled function holding that
+    step is alive. Rewriting appends traces to a variable without dropping the
+    ones it has, and ``local_useless_switch`` copies a constant's own trace onto
+    itself: its trace tripled at every compile, past 14 GB after about twenty
+    fits in one process. Emptying the constants' traces before and after each
+    compile keeps them bounded; a trace only names where a variable was made.
+    """
+    for node in applys_between([], outputs):
+        if isinstance(node.op, Scan):
+            for variable in ancestors(node.op.fgraph.outputs):
+                if isinstance(variable, Constant) and getattr(variable.tag, "trace", None):
+                    variable.tag.trace = []
 
 
 def _progress(progressbar: bool) -> CustomProgress:

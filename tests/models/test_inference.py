@@ -15,6 +15,9 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytest
+from pytensor.graph.basic import Constant
+from pytensor.graph.traversal import ancestors
+from pytensor.scan.op import Scan
 
 import pymc_bnn as pb
 from pymc_bnn.models.inference import compile_steps, fit_advi
@@ -92,6 +95,38 @@ def test_a_nan_loss_names_the_step():
         pm.Potential("bad", pm.math.switch(x > 1e9, 0.0, np.nan))
     with pytest.raises(FloatingPointError, match="NaN at step 1 of 50"):
         fit_advi(50, model=model, progressbar=False, draws=5)
+
+
+@pytest.mark.slow
+def test_repeated_fits_keep_constant_traces_bounded():
+    # Regression: PyTensor 3.3 interns a Scan's frozen inner nodes process-wide, so
+    # while one compiled step function lives, every later fit of the same model
+    # rewrites the same constant, whose creation trace tripled at each compile
+    # (9,841 entries after 6 fits; CI's test process reached 14 GB and was killed).
+    # Oracle: a trace is a handful of entries after any number of fits.
+    def longest_trace(steps):
+        scans = [n.op for n in steps.maker.fgraph.apply_nodes if isinstance(n.op, Scan)]
+        return max(
+            len(getattr(v.tag, "trace", []))
+            for op in scans
+            for v in ancestors(op.fgraph.outputs)
+            if isinstance(v, Constant)
+        )
+
+    def glm():
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(60, 3)), rng.integers(0, 3, 60)
+        with pm.Model() as model:
+            pb.multinomial_glm("glm", X, y)
+        return model
+
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        with glm():
+            kept = compile_steps(pm.ADVI(random_seed=0), 0.01, random_seed=0)
+        for _ in range(6):
+            with glm():
+                fit_advi(20, draws=5, random_seed=0, progressbar=False)
+    assert longest_trace(kept) <= 20
 
 
 def test_compile_steps_runs_k_steps_per_call():

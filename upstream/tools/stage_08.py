@@ -62,7 +62,8 @@ def _log_rising_factorial(a, x):
         - x
         + (_stirling_correction(ab + x) - _stirling_correction(ab))
     )
-    return pt.switch(big, stirling, gammaln(a + x) - gammaln(a))
+    # exactly 0 at x = 0: the two corrections need not cancel once the graph is fused
+    return pt.switch(pt.eq(x, 0), 0.0, pt.switch(big, stirling, gammaln(a + x) - gammaln(a)))
 
 
 def _check_categories(value, param):

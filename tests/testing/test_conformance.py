@@ -65,12 +65,6 @@ DOCUMENTED = {
 }
 
 
-#: Root causes without a patch yet (docs/upstream.md, "none yet"): what --patched may still fail.
-UNPATCHED = {
-    "Categorical.draws_float32_p_summing_below_one",
-    "Multinomial.draws_float32_p_summing_below_one",
-}
-
 UPSTREAM_MD = Path(__file__).resolve().parents[2] / "docs" / "upstream.md"
 
 
@@ -127,7 +121,7 @@ def test_every_upstream_failure_is_in_the_root_cause_table(report):
 @pytest.mark.slow
 def test_patched_pymc():
     """--patched: every patch applies, its regression tests pass, and the patched PyMC holds
-    every property except those of the root causes that have no patch yet."""
+    every property (each root cause in docs/upstream.md has its patch)."""
     out = subprocess.run(
         [*RUN[:-2], "--implementation", "pymc", "--patched", "--json"],
         capture_output=True,
@@ -139,7 +133,7 @@ def test_patched_pymc():
     assert re.search(r"regression tests of the patches: \d+ passed", out.stderr)
     payload = json.loads(out.stdout)
     failures = set(_failures(payload, "pymc"))
-    assert failures <= UNPATCHED, failures - UNPATCHED
+    assert failures == set(), failures
     assert len(payload["results"]) > 80
 
 

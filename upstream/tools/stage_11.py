@@ -1,8 +1,5 @@
 # ruff: noqa: E501  (the header quotes a subject line and source lines as they are)
-"""Stage 11 of the patches, for PyTensor: copy_stack_trace keeps each trace once.
-
-Stage 10 is kept for the float32 draws fix (docs/upstream.md, root cause 10), not written yet.
-"""
+"""Stage 11 of the patches, for PyTensor: copy_stack_trace keeps each trace once."""
 
 REWRITING = "pytensor/graph/rewriting/basic.py"
 

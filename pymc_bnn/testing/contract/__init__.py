@@ -18,6 +18,10 @@ is defined by the :func:`prop` decorator:
 * :mod:`~pymc_bnn.testing.contract.extremes`: huge ``n``, huge and tiny
   concentrations, exact totals, the number of categories and the Categorical
   logcdf, against an arbitrary-precision (mpmath) oracle;
+* :mod:`~pymc_bnn.testing.contract.inference`: minibatch inference, exactly:
+  ``pm.Minibatch`` with ``total_size`` rescales the log-likelihood by ``N / B``
+  and ``pm.ADVI``'s loss is on a known scale (labels, count matrices, batched
+  counts; the rows of each batch read back);
 * :mod:`~pymc_bnn.testing.contract.shared`: the cases and checks the
   distributions share (exact values, off-support values, invalid parameters,
   float32 mode, draws, observed data);
@@ -51,6 +55,7 @@ from pymc_bnn.testing.contract import (
     categorical,
     dirichlet_multinomial,
     extremes,
+    inference,
     multinomial,
 )
 from pymc_bnn.testing.contract.calls import (
@@ -98,6 +103,7 @@ __all__ = [
     "fixed_cases",
     "get",
     "hypothesis_properties",
+    "inference",
     "multinomial",
     "prop",
     "select",

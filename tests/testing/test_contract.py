@@ -40,10 +40,10 @@ def registry():
 
 def test_every_property_is_complete_and_unique():
     ids = [p.id for p in PROPERTIES]
-    assert len(ids) == len(set(ids)) == 83
+    assert len(ids) == len(set(ids)) == 87
     assert {d: len(ps) for d, ps in by_distribution().items()} == {
-        "Categorical": 28,
-        "Multinomial": 36,
+        "Categorical": 30,
+        "Multinomial": 38,
         "DirichletMultinomial": 19,
     }
     for p in PROPERTIES:

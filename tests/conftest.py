@@ -9,6 +9,7 @@ Profiles (select with ``HYPOTHESIS_PROFILE=<name>``):
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,25 @@ settings.register_profile("thorough", max_examples=2000, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+#: The quick loop (``-m "not slow"``) checks a property parametrized by integer dtype at
+#: int8 (the narrowest, where overflow shows) and int64 (the default); the other six
+#: dtypes run in the full suite.
+FAST_DTYPES = {"int8", "int64"}
+_DTYPE_PARAM = re.compile(r"\[(u?int(?:8|16|32|64))\]\]$")
+
+#: Doctests that fit a model (the estimators' examples).
+SLOW_DOCTEST_MODULES = ("pymc_bnn/sklearn.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow variants described above, so ``-m "not slow"`` stays a quick loop."""
+    for item in items:
+        dtype = _DTYPE_PARAM.search(item.nodeid)
+        if (dtype and dtype.group(1) not in FAST_DTYPES) or item.nodeid.startswith(
+            SLOW_DOCTEST_MODULES
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,9 @@ def test_registered_where_defined():
     assert MinibatchCase("labels", 12, 12, seed=1) in _get(PROPERTIES[0]).cases  # B = N
 
 
+# slow: one compile per case and implementation; pymc_bnn's side also runs in the quick
+# loop through tests/distributions (test_property_case).
+@pytest.mark.slow
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS, ids=lambda i: i.name)
 @pytest.mark.parametrize("prop_id", PROPERTIES)
 def test_property_holds(prop_id, impl):
@@ -61,6 +64,7 @@ def test_property_holds(prop_id, impl):
     assert result.status == "holds", f"{result.quantity}: {result.actual} != {result.expected}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS, ids=lambda i: i.name)
 @pytest.mark.parametrize("kind", ["counts", "batched"])
 def test_loss_of_count_minibatches_is_off_scale_for_both(kind, impl):

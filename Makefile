@@ -19,21 +19,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pymc-bnn demo
 
-# Three pytest processes, one per layer group: each compiles many graphs (Numba,
-# JAX), and one process for the whole suite grew past 20 GB before it ended.
-TEST_GROUPS := "tests/distributions tests/testing pymc_bnn" "tests/models" \
-	"tests --ignore=tests/distributions --ignore=tests/testing --ignore=tests/models"
+# One pytest run on one worker per core (at most 4), each test file on one worker
+# (its module-scoped fixtures compile once): the suite is CPU-bound compilation.
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	@for group in $(TEST_GROUPS); do \
-		echo "pytest $$group"; \
-		$(BIN)/python -m pytest $$group || exit $$?; \
-	done
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The quick loop: everything except the tests that fit models or start subprocesses.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,8 +29,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FAST_DTYPES = {"int8", "int64"}
 _DTYPE_PARAM = re.compile(r"\[(u?int(?:8|16|32|64))\]\]$")
 
-#: Doctests that fit a model (the estimators' examples).
-SLOW_DOCTEST_MODULES = ("pymc_bnn/sklearn.py",)
+#: Doctests that fit a model (the estimators' examples, fit_advi and compile_steps).
+SLOW_DOCTEST_MODULES = ("pymc_bnn/sklearn.py", "pymc_bnn/models/inference.py")
 
 
 def pytest_collection_modifyitems(config, items):

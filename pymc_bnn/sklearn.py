@@ -336,7 +336,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             that of the predicted class (a row predicted with probability 0.865
             shows 0.865).  The first three are measures of
             :data:`pymc_bnn.uncertainty.MEASURES`; ``max_probability`` is one
-            minus its ``"confidence"`` score.
+            minus its ``"least_confidence"`` score.
         """
         index = X.index if isinstance(X, pd.DataFrame) else None
         parts = []
@@ -350,7 +350,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
                 values = getattr(parts_of, measure, None)
                 if values is None:
                     values = uncertainty_scores(probs, measure)
-                if measure == "confidence":  # a score, 1 - max probability: report max p
+                if measure == "least_confidence":  # 1 - max probability: report max p
                     measure = MAX_PROBABILITY
                     values = probs.mean(("chain", "draw")).values.max(axis=-1)
                 part[measure] = np.asarray(values)

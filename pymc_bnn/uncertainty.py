@@ -33,6 +33,7 @@ The entropy decomposition of the posterior predictive distribution
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -70,15 +71,18 @@ __all__ = [
 ProbsLike = ArrayLike | xr.DataArray | xr.Dataset | xr.DataTree
 """Posterior class probabilities: an array, a DataArray, a Dataset or a DataTree."""
 
-Measure = Literal["total", "aleatoric", "epistemic", "confidence"]
+Measure = Literal["total", "aleatoric", "epistemic", "least_confidence"]
 
 MEASURES: dict[str, str] = {
     "total": "total: predictive entropy",
     "aleatoric": "aleatoric: expected entropy",
     "epistemic": "epistemic: mutual information",
-    "confidence": "1 - max class probability",
+    "least_confidence": "least confidence: 1 - max class probability",
 }
 """Names of the uncertainty measures, with a short description of each."""
+
+_RENAMED = {"confidence": "least_confidence"}
+"""Former measure names, still accepted with a DeprecationWarning."""
 
 _SAMPLE_DIMS = ("chain", "draw", "sample")
 _GROUPS = ("posterior_predictive", "posterior")
@@ -437,11 +441,29 @@ def _decompose(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return total, aleatoric, np.maximum(total - aleatoric, 0.0)
 
 
-def _scores(values: np.ndarray, measure: str) -> np.ndarray:
-    """Uncertainty score per observation for a measure named in MEASURES."""
+def _measure_name(measure: str) -> str:
+    """The measure's current name: a former name warns and maps to its new one."""
+    if measure in _RENAMED:
+        warnings.warn(
+            f"measure {measure!r} is now called {_RENAMED[measure]!r} (it is 1 - max "
+            "probability, larger when less sure); the old name will be removed.",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        return _RENAMED[measure]
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {list(MEASURES)}; got {measure!r}.")
-    if measure == "confidence":
+    return measure
+
+
+def _measure_name_quiet(measure: str) -> str:
+    return _RENAMED.get(measure, measure)
+
+
+def _scores(values: np.ndarray, measure: str) -> np.ndarray:
+    """Uncertainty score per observation for a measure named in MEASURES."""
+    measure = _measure_name(measure)
+    if measure == "least_confidence":
         return 1.0 - values.mean(axis=0).max(axis=-1)
     total, aleatoric, epistemic = _decompose(values)
     return {"total": total, "aleatoric": aleatoric, "epistemic": epistemic}[measure]
@@ -516,9 +538,10 @@ def uncertainty_scores(
     ----------
     probs : array_like, DataArray, Dataset or DataTree
         Posterior class probabilities (see the module documentation).
-    measure : {"total", "aleatoric", "epistemic", "confidence"}, default "epistemic"
+    measure : {"total", "aleatoric", "epistemic", "least_confidence"}, default "epistemic"
         The first three are the parts of :func:`entropy_decomposition`;
-        ``"confidence"`` is one minus the largest posterior mean class probability.
+        ``"least_confidence"`` is one minus the largest posterior mean class
+        probability (``"confidence"``, its former name, is deprecated).
     var_name, group : str, optional
         Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
 
@@ -529,11 +552,11 @@ def uncertainty_scores(
 
     Examples
     --------
-    >>> uncertainty_scores(np.array([[[0.9, 0.1], [0.5, 0.5]]]), "confidence")
+    >>> uncertainty_scores(np.array([[[0.9, 0.1], [0.5, 0.5]]]), "least_confidence")
     array([0.1, 0.5])
     """
     p = _as_probs(probs, var_name, group)
-    return p.per_obs(_scores(p.values, measure), str(measure))
+    return p.per_obs(_scores(p.values, measure), _measure_name_quiet(measure))
 
 
 # --------------------------------------------------------------------------------------
@@ -816,7 +839,7 @@ def _check_rates(rates: ArrayLike) -> np.ndarray:
 def _scores_for(p: _Probs, measure: str | ArrayLike) -> tuple[str, np.ndarray]:
     """Name and values of an uncertainty measure given by name or as scores."""
     if isinstance(measure, str):
-        return measure, _scores(p.values, measure)
+        return _measure_name_quiet(measure), _scores(p.values, measure)
     scores = np.asarray(measure, dtype=np.float64)
     if scores.shape != (p.n_obs,) or np.isnan(scores).any():
         raise ValueError(
@@ -867,7 +890,7 @@ def accuracy_rejection_curve(
     Examples
     --------
     >>> probs = np.array([[[0.9, 0.1], [0.6, 0.4], [0.55, 0.45]]])
-    >>> accuracy_rejection_curve(probs, [0, 0, 1], measure="confidence")
+    >>> accuracy_rejection_curve(probs, [0, 0, 1], measure="least_confidence")
        rejection_rate  n_retained  accuracy
     0        0.000000           3  0.666667
     1        0.333333           2  1.000000

@@ -240,7 +240,7 @@ def test_reliability_diagram_perfect_case(ax):
 
 def test_accuracy_rejection_one_line_per_measure_and_baseline(ax):
     probs, y = random_probs(5), random_labels(5)
-    measures = ("total", "epistemic", "confidence")
+    measures = ("total", "epistemic", "least_confidence")
     plots.plot_accuracy_rejection(probs, y, measures=measures, ax=ax)
     lines = ax.get_lines()
     assert len(lines) == 4
@@ -255,7 +255,7 @@ def test_accuracy_rejection_one_line_per_measure_and_baseline(ax):
     assert labels == [
         "total: predictive entropy",
         "epistemic: mutual information",
-        "1 - max class probability",
+        "least confidence: 1 - max class probability",
         "random rejection",
     ]
     assert ax.get_xlim() == (0, 1)

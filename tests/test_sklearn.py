@@ -94,10 +94,10 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
     assert list(both.columns) == [f"p_{c}" for c in softmax.classes_] + list(table.columns)
     np.testing.assert_allclose(both.iloc[:, :3], softmax.predict_proba(X.iloc[:20]))
     # max_probability is what it says: the largest posterior mean probability of the row
-    # (0.865 shows 0.865), one minus the module's "confidence" score.
+    # (0.865 shows 0.865), one minus the module's "least_confidence" score.
     np.testing.assert_allclose(table["max_probability"], both.iloc[:, :3].max(axis=1), atol=1e-12)
     np.testing.assert_allclose(
-        table["max_probability"], 1 - uncertainty.uncertainty_scores(draws, "confidence")
+        table["max_probability"], 1 - uncertainty.uncertainty_scores(draws, "least_confidence")
     )
 
 

@@ -185,8 +185,10 @@ def test_uncertainty_scores_name_each_measure():
     for name in ("total", "aleatoric", "epistemic"):
         np.testing.assert_array_equal(uncertainty_scores(probs, name), getattr(ed, name))
     conf, _ = loop_predictions(probs, np.zeros(probs.shape[1], int))
-    np.testing.assert_allclose(uncertainty_scores(probs, "confidence"), 1 - np.array(conf), **TOL)
-    assert set(MEASURES) == {"total", "aleatoric", "epistemic", "confidence"}
+    np.testing.assert_allclose(
+        uncertainty_scores(probs, "least_confidence"), 1 - np.array(conf), **TOL
+    )
+    assert set(MEASURES) == {"total", "aleatoric", "epistemic", "least_confidence"}
 
 
 # ------------------------------------------------------------------------------------
@@ -328,12 +330,12 @@ def test_ece_matches_loops(seed, n_bins):
 
 def test_accuracy_rejection_by_hand():
     probs = np.array([[[0.9, 0.1], [0.6, 0.4], [0.55, 0.45], [0.8, 0.2]]])
-    curve = accuracy_rejection_curve(probs, [0, 1, 1, 0], measure="confidence")
+    curve = accuracy_rejection_curve(probs, [0, 1, 1, 0], measure="least_confidence")
     # Rejected in order of confidence: obs 2 (wrong), obs 1 (wrong), obs 3, obs 0.
     np.testing.assert_allclose(curve["accuracy"], [0.5, 2 / 3, 1.0, 1.0], **TOL)
     assert curve["n_retained"].tolist() == [4, 3, 2, 1]
     np.testing.assert_allclose(curve["rejection_rate"], [0, 0.25, 0.5, 0.75], **TOL)
-    assert curve.attrs["measure"] == "confidence"
+    assert curve.attrs["measure"] == "least_confidence"
 
 
 def test_accuracy_rejection_with_custom_scores_and_rates():
@@ -550,3 +552,14 @@ def test_labelled_y_is_aligned_by_observation_label(labelled):
     xr.testing.assert_equal(correct_predictions(labelled, y), expected)
     with pytest.raises(ValueError, match="y's 'item' coordinate does not hold the same labels"):
         correct_predictions(labelled, y.assign_coords(item=list("vwxyz")))
+
+
+def test_former_measure_name_confidence_warns_and_means_least_confidence():
+    # Issue 15: "confidence" named 1 - max probability (larger when less sure).
+    probs = np.array([[[0.9, 0.1], [0.5, 0.5]]])
+    with pytest.warns(DeprecationWarning, match="least_confidence"):
+        old = uncertainty_scores(probs, "confidence")
+    np.testing.assert_array_equal(old, uncertainty_scores(probs, "least_confidence"))
+    with pytest.warns(DeprecationWarning):
+        curve = accuracy_rejection_curve(probs, [0, 1], measure="confidence")
+    assert curve.attrs["measure"] == "least_confidence"

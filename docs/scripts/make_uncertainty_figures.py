@@ -144,7 +144,7 @@ def main(random_seed: int = RANDOM_SEED) -> None:
     save(fig, "uncertainty_reliability_diagram.png")
 
     fig, ax = plt.subplots(figsize=FIGSIZE)
-    measures = ("total", "aleatoric", "epistemic", "confidence")
+    measures = ("total", "aleatoric", "epistemic", "least_confidence")
     plots.plot_accuracy_rejection(test, labels, measures=measures, ax=ax, **pp)
     save(fig, "uncertainty_accuracy_rejection.png")
 

@@ -27,10 +27,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-import warnings
 from typing import TYPE_CHECKING
 
+from pymc_bnn._lazy import lazy_attributes
 from pymc_bnn._version import __version__ as __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -76,24 +75,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name in _RENAMED:
-        new = _RENAMED[name]
-        warnings.warn(
-            f"pymc_bnn.{name} is now pymc_bnn.{new} (the model handle, not an estimator).",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        name = new
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-    elif name in _MODULES:
-        value = importlib.import_module(f"pymc_bnn.{name}")
-    else:
-        raise AttributeError(f"module 'pymc_bnn' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_MODULES})
+__getattr__, __dir__ = lazy_attributes(
+    "pymc_bnn", _WHERE, modules=_MODULES, names=__all__, renamed=_RENAMED
+)

@@ -175,6 +175,11 @@ def compile_steps(
     >>> round(float(advi.approx.mean.eval()[0]), 1)  # the posterior mean of mu
     3.0
     """
+    # The loss on the full-data scale (the negative ELBO, minibatch terms scaled by
+    # N / B), as NumPyro's SVI reports it, whatever the observed data: PyMC divides it by
+    # a "minibatch" constant that is N / B for label vectors but prod(N / shape) for count
+    # matrices (upstream/patches/12). Adam's steps do not depend on the loss's scale.
+    inference.approx.scale_cost_to_minibatch = False
     updates = inference.objective.updates(
         obj_optimizer=pm.adam(learning_rate=learning_rate), **objective_kwargs
     )

@@ -44,12 +44,12 @@ def test_fit_advi_takes_the_same_steps_as_pm_fit(batch_size):
     _, approx = fit_advi(n, model=_model(batch_size), random_seed=3, progressbar=False, draws=5)
     reference = _model(batch_size)
     with reference:
+        advi = pm.ADVI(random_seed=3, start_sigma=_start_sigma(reference))
+        advi.approx.scale_cost_to_minibatch = False  # fit_advi's loss: the full-data scale
         expected = pm.fit(
             n,
-            method="advi",
-            random_seed=3,
+            method=advi,
             obj_optimizer=pm.adam(learning_rate=pytensor.shared(np.float64(0.01))),
-            start_sigma=_start_sigma(reference),
             progressbar=False,
         )
     assert approx.hist.shape == (n,)
@@ -127,6 +127,31 @@ def test_repeated_fits_keep_constant_traces_bounded():
             with glm():
                 fit_advi(20, draws=5, random_seed=0, progressbar=False)
     assert longest_trace(kept) <= 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("observed", ["labels", "counts"])
+def test_loss_is_on_the_full_data_scale_for_any_observed_kind(observed):
+    # Oracle: with the parameters held still (learning rate 0), the mean loss of a
+    # minibatch model over many steps is the full-data model's mean loss (both estimate
+    # the full-data negative ELBO at the same q). PyMC's own normalizing constant would
+    # divide the count minibatch's loss by N**2 / (B K) = 60 here instead of N / B = 6.
+    # Tolerance 3%: 2,000 steps, the loss's Monte Carlo sd is about 20% of its mean.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 2))
+    y = (
+        rng.integers(0, 3, 120)
+        if observed == "labels"
+        else rng.multinomial(4, [0.2, 0.3, 0.5], 120)
+    )
+
+    def mean_loss(batch_size):
+        with pm.Model():
+            pb.multinomial_glm("glm", X, y, batch_size=batch_size)
+            steps = compile_steps(pm.ADVI(random_seed=0), pytensor.shared(0.0), random_seed=0)
+        return steps(2000).mean()
+
+    np.testing.assert_allclose(mean_loss(20), mean_loss(None), rtol=0.03)
 
 
 def test_compile_steps_runs_k_steps_per_call():

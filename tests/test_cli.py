@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -904,3 +905,14 @@ def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_c
     assert "Saved the model" not in stdout
     assert {p.name: p.read_bytes() for p in model.iterdir()} == before  # the old model, whole
     assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no partial folder left
+
+
+def test_package_warnings_are_one_line_messages(capsys):
+    # The demo's digits have constant pixels: the collinearity warning is one line with
+    # the command's prefix, not a Python warning with a source line.
+    from pymc_bnn.cli import _one_line_warnings
+    from pymc_bnn.models.collinearity import CollinearityWarning
+
+    with _one_line_warnings():
+        warnings.warn("constant columns ['a']", CollinearityWarning, stacklevel=1)
+    assert capsys.readouterr().err == "pymc-bnn: warning: constant columns ['a']\n"

@@ -41,7 +41,9 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from pymc_bnn.cli.errors import CLIError, one_line
 from pymc_bnn.cli.estimators import MODEL_ALIASES, MODEL_KINDS
@@ -271,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.model = MODEL_ALIASES[args.model]
     interrupted: list[int] = []
     try:
-        with _RecordInterrupts(interrupted):
+        with _RecordInterrupts(interrupted), _one_line_warnings():
             return args.func(args)
     except KeyboardInterrupt:
         return _interrupted()
@@ -291,6 +293,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Show pymc_bnn's own warnings as the command's other messages: one line, no source."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category.__module__.startswith("pymc_bnn"):
+            print(f"pymc-bnn: warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
 
 
 def _interrupted() -> int:

@@ -442,13 +442,17 @@ def _decompose(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _measure_name(measure: str) -> str:
-    """The measure's current name: a former name warns and maps to its new one."""
+    """The measure's current name, checked: a former name warns and maps to its new one.
+
+    Called once by each public function that takes a measure name (the warning
+    points at the caller of that function).
+    """
     if measure in _RENAMED:
         warnings.warn(
             f"measure {measure!r} is now called {_RENAMED[measure]!r} (it is 1 - max "
             "probability, larger when less sure); the old name will be removed.",
             DeprecationWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
         return _RENAMED[measure]
     if measure not in MEASURES:
@@ -456,13 +460,8 @@ def _measure_name(measure: str) -> str:
     return measure
 
 
-def _measure_name_quiet(measure: str) -> str:
-    return _RENAMED.get(measure, measure)
-
-
 def _scores(values: np.ndarray, measure: str) -> np.ndarray:
-    """Uncertainty score per observation for a measure named in MEASURES."""
-    measure = _measure_name(measure)
+    """Uncertainty score per observation for a measure's current name (see _measure_name)."""
     if measure == "least_confidence":
         return 1.0 - values.mean(axis=0).max(axis=-1)
     total, aleatoric, epistemic = _decompose(values)
@@ -555,8 +554,9 @@ def uncertainty_scores(
     >>> uncertainty_scores(np.array([[[0.9, 0.1], [0.5, 0.5]]]), "least_confidence")
     array([0.1, 0.5])
     """
+    measure = _measure_name(measure)
     p = _as_probs(probs, var_name, group)
-    return p.per_obs(_scores(p.values, measure), _measure_name_quiet(measure))
+    return p.per_obs(_scores(p.values, measure), measure)
 
 
 # --------------------------------------------------------------------------------------
@@ -838,8 +838,8 @@ def _check_rates(rates: ArrayLike) -> np.ndarray:
 
 def _scores_for(p: _Probs, measure: str | ArrayLike) -> tuple[str, np.ndarray]:
     """Name and values of an uncertainty measure given by name or as scores."""
-    if isinstance(measure, str):
-        return _measure_name_quiet(measure), _scores(p.values, measure)
+    if isinstance(measure, str):  # already through _measure_name
+        return measure, _scores(p.values, measure)
     scores = np.asarray(measure, dtype=np.float64)
     if scores.shape != (p.n_obs,) or np.isnan(scores).any():
         raise ValueError(
@@ -896,6 +896,8 @@ def accuracy_rejection_curve(
     1        0.333333           2  1.000000
     2        0.666667           1  1.000000
     """
+    if isinstance(measure, str):
+        measure = _measure_name(measure)
     p = _as_probs(probs, var_name, group)
     y_idx = _y_indices(y, p)
     name, scores = _scores_for(p, measure)

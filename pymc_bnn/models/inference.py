@@ -215,8 +215,8 @@ def forget_constant_traces(outputs: Sequence[pt.Variable]) -> None:
     """Empty the creation traces of the constants inside the ``Scan`` steps of ``outputs``.
 
     Works around a memory blow-up in PyTensor 3.3 (patch and reproducer in
-    ``upstream/pytensor/``): a ``Scan``'s inner graph is frozen, and frozen
-    nodes are interned process-wide, so a constant in it (``1.0`` in PyMC's
+    ``upstream/patches/11-stack-traces-once.patch``): a ``Scan``'s inner graph
+    is frozen, and frozen nodes are interned process-wide, so a constant in it (``1.0`` in PyMC's
     ``switch(scale_cost_to_minibatch, ..., 1.0)``) is the same object in every
     later graph with the same step while any compiled function holding that
     step is alive. Rewriting appends traces to a variable without dropping the

@@ -15,10 +15,11 @@ Data sets (all offline):
   2,000 held out.
 
 Rows: softmax regression (``multinomial_glm`` with the same ADVI), the BNN with
-the defaults (weights ``Normal(0, 1)`` whatever the fan-in), the BNN with the
-candidate prior of issue 17 (``prior_scale=("fan_in", "fan_in", 6.0)``), NUTS
-on the BNN where affordable (a one-hidden-layer network on digits and clusters)
-and ``sklearn.neural_network.MLPClassifier`` of the same width.  Scores:
+the defaults (``prior_scale="auto"``: the first layer's prior scaled to the
+training rows, unit priors after it), the BNN with the former defaults (weights
+``Normal(0, 1)`` whatever the inputs), NUTS on the BNN where affordable (a
+one-hidden-layer network on digits and clusters) and
+``sklearn.neural_network.MLPClassifier`` of the same width.  Scores:
 accuracy, log score (mean log predictive density), 10-bin ECE and Brier score of
 the posterior-mean probabilities (:mod:`pymc_bnn.uncertainty`), fit time; medians
 over the seeds.
@@ -48,10 +49,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import RESULTS, machine, split, table
 
 HIDDEN = (20, 20)
-DEFAULTS = {"prior_scale": 1.0, "init_scale": 0.3, "start_sigma": 0.1}
-"""The BNN defaults (unchanged by issue 17): unit-variance weight priors."""
-CANDIDATE = {"prior_scale": ("fan_in", "fan_in", 6.0)}
-"""The candidate of issue 17: fan-in-scaled hidden layers, a wide output layer."""
+DEFAULTS = {"prior_scale": "auto", "init_scale": 0.3, "start_sigma": 0.1}
+"""The BNN defaults since issue 17: the first layer's prior scaled to the inputs."""
+FORMER = {"prior_scale": 1.0}
+"""The defaults before issue 17: unit-variance weight priors on every layer."""
 
 
 @dataclass
@@ -154,7 +155,7 @@ def fit_bnn(
     *,
     steps: int,
     hidden=HIDDEN,
-    prior_scale=None,
+    prior_scale="auto",
     init_scale: float = 0.3,
     start_sigma: float = 0.1,
     learning_rate: float = 0.01,
@@ -188,7 +189,7 @@ def fit_nuts(
     seed: int,
     *,
     hidden=(20,),
-    prior_scale=None,
+    prior_scale="auto",
     draws: int = 250,
     tune: int = 500,
     chains: int = 2,
@@ -255,14 +256,12 @@ def median_row(label: str, results: list[dict], notes: str = "") -> list:
 def run_dataset(name: str, seeds: int, steps: int, nuts: bool) -> str:
     contenders: dict[str, Callable[[Data, int], dict]] = {
         "softmax regression (ADVI)": lambda d, s: fit_softmax(d, s, steps=steps),
-        "BNN, defaults (prior 1.0)": lambda d, s: fit_bnn(d, s, steps=steps, **DEFAULTS),
-        "BNN, prior (fan_in, fan_in, 6)": lambda d, s: fit_bnn(d, s, steps=steps, **CANDIDATE),
+        'BNN, defaults (prior "auto")': lambda d, s: fit_bnn(d, s, steps=steps, **DEFAULTS),
+        "BNN, former defaults (prior 1.0)": lambda d, s: fit_bnn(d, s, steps=steps, **FORMER),
         f"scikit-learn MLP {HIDDEN}": lambda d, s: fit_mlp(d, s),
     }
     if nuts and name != "covertype":
-        contenders["NUTS, BNN (20,), prior (fan_in, 6)"] = lambda d, s: fit_nuts(
-            d, s, prior_scale=("fan_in", 6.0)
-        )
+        contenders['NUTS, BNN (20,), prior "auto"'] = lambda d, s: fit_nuts(d, s)
     results: dict[str, list[dict]] = {k: [] for k in contenders}
     for seed in range(seeds):
         data = load(name, seed)

@@ -996,6 +996,10 @@ class BayesianMLPClassifier(_BayesianClassifier):
         Widths of the hidden layers.
     activation : str, default "tanh"
         Activation of the hidden layers.
+    prior_scale : float, "fan_in", "auto" or a sequence of them, default "auto"
+        Prior standard deviation of the weights, as in
+        :func:`pymc_bnn.bnn_classifier`: ``"auto"`` scales the first layer's
+        prior to the training rows (unit-variance pre-activations), 1.0 after it.
     {common}
 
     Attributes
@@ -1024,7 +1028,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(bnn_classifier)
-    _builder_options = ("hidden", "activation")
+    _builder_options = ("hidden", "activation", "prior_scale")
     _kind = "bnn"
 
     def __init__(
@@ -1032,6 +1036,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         *,
         hidden: tuple[int, ...] = (20, 20),
         activation: str = "tanh",
+        prior_scale: float | str | tuple[float | str | None, ...] = "auto",
         method: Method = "advi",
         nuts_sampler: str = "auto",
         iterations: int = 10_000,
@@ -1046,3 +1051,37 @@ class BayesianMLPClassifier(_BayesianClassifier):
         progressbar: bool = True,
     ):
         self._set_params_from(locals())
+
+    def _build(self, X, y, *, classes, batch_size, random_seed):
+        options = self._options()
+        if y is None:  # rebuilt for prediction: the prior scales of the fit, not of X
+            options["prior_scale"] = self._fitted_prior_scales()
+        return self._builder(
+            _NAME,
+            X,
+            y,
+            classes=classes,
+            batch_size=batch_size,
+            random_seed=random_seed,
+            **options,
+        )
+
+    def _fitted_prior_scales(self) -> list[float]:
+        """Each layer's weight prior scale, read from the draws (weights = scale * z).
+
+        ``"auto"`` depends on the training rows, which a loaded or unpickled
+        estimator no longer has; the draws hold both the weights and their
+        unit-scale ``z``, whose ratio is the scale (to rounding, about 1e-16).
+        """
+        post = self.idata_["posterior"]
+        layers, i = [], 1
+        while f"{_NAME}_hidden{i}_w" in post:
+            layers.append(f"{_NAME}_hidden{i}")
+            i += 1
+        scales = []
+        for layer in [*layers, f"{_NAME}_out"]:
+            w = np.asarray(post[f"{layer}_w"].values)
+            z = np.asarray(post[f"{layer}_w_z"].values)
+            nonzero = z != 0
+            scales.append(float(np.median(w[nonzero] / z[nonzero])) if nonzero.any() else 1.0)
+        return scales

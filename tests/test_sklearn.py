@@ -235,6 +235,11 @@ def test_saved_mlp_fitted_on_an_array_loads_as_an_mlp(iris, tmp_path):
     assert loaded.hidden == (6, 3)  # a tuple again, as given
     assert loaded.classes_.tolist() == [0, 1, 2] and loaded.classes_.dtype.kind == "i"
     assert not hasattr(loaded, "feature_names_in_") and loaded.n_features_in_ == 4
+    # prior_scale="auto" scaled the first layer to the training rows, which the loaded
+    # estimator lacks: it reads the scales back from the draws (weights = scale * z).
+    assert loaded.model_ is not mlp.model_
+    assert loaded._fitted_predictor().prior_scales == mlp._fitted_predictor().prior_scales
+    assert mlp._fitted_predictor().prior_scales[1:] == (1.0, 1.0)
     _assert_same_predictions(loaded, mlp, X)
     with pytest.raises(ValueError, match="holds a BayesianMLPClassifier, not a BayesianSoftmax"):
         BayesianSoftmaxClassifier.load(folder)

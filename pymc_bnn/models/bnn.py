@@ -22,11 +22,15 @@ inputs mostly out of tanh's flat tails (with 54 inputs their standard deviation
 starts near 2 rather than 7); on forest cover it gave a better log predictive
 density than ``init_scale=1`` (the BNN tutorial and ``benchmarks/``).
 
-Priors.  Weights default to ``Normal(0, 1)`` on standardized inputs.
-``prior_scale`` takes one value per layer and ``"fan_in"`` (``1 / sqrt(n_inputs)``);
-issue 17 measured these against NUTS and scikit-learn's MLP
-(``benchmarks/calibration.py`` and the BNN tutorial).  No tempering: the posterior
-is the plain Bayesian one.
+Priors.  :func:`bnn_classifier` defaults to ``prior_scale="auto"``: the first
+layer's weights get the standard deviation ``1 / sqrt(mean_i |x_i|^2)`` read from
+the training rows, so that its pre-activations have unit variance a priori
+whatever the number and kind of inputs (64 standardized pixels, or 10
+standardized columns beside 44 one-hot indicators); later layers keep
+``Normal(0, 1)``.  :func:`bnn_layer` takes a number or ``"fan_in"``
+(``1 / sqrt(n_inputs)``).  Issue 17 measured these against NUTS and
+scikit-learn's MLP (``benchmarks/calibration.py`` and the BNN tutorial).  No
+tempering: the posterior is the plain Bayesian one.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from pymc_bnn.models.base import SoftmaxModel
 from pymc_bnn.models.data import check_positive_int
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
-__all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"]
+__all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer", "input_scale"]
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
@@ -70,6 +74,9 @@ class LayerVariables:
     activation : str or callable
     dims : tuple of str
         Names of the input and unit dimensions.
+    prior_scale : float
+        The weights' prior standard deviation as a number (``"fan_in"`` resolved;
+        the half-normal scale when hierarchical).
     """
 
     name: str
@@ -77,6 +84,7 @@ class LayerVariables:
     bias: TensorVariable
     activation: str | Callable
     dims: tuple[str, str]
+    prior_scale: float
 
 
 def _activation(activation: Activation) -> tuple[str | Callable, Callable]:
@@ -249,7 +257,7 @@ def bnn_layer(
     # A static width lets the next layer read its fan-in without evaluating a shape.
     output = pt.specify_shape(act(pt.dot(inputs, weights) + bias), (None, int(n_units)))
     if return_variables:
-        return output, LayerVariables(name, weights, bias, activation, dims)
+        return output, LayerVariables(name, weights, bias, activation, dims, float(prior_scale))
     return output
 
 
@@ -269,6 +277,47 @@ class BayesianNeuralNetwork(SoftmaxModel):
 
     layers: list[LayerVariables]
 
+    @property
+    def prior_scales(self) -> tuple[float, ...]:
+        """The weights' prior standard deviation of each layer, as numbers.
+
+        With ``prior_scale="auto"`` the first depends on the rows the network was
+        built with; pass these numbers as ``prior_scale`` to rebuild the same
+        model on other rows (e.g. to predict in a new session).
+        """
+        return tuple(layer.prior_scale for layer in self.layers)
+
+
+def input_scale(X: ArrayLike) -> float:
+    """Prior standard deviation giving a dense layer on ``X`` unit-variance pre-activations.
+
+    ``1 / sqrt(mean_i |x_i|^2)``, the mean over the rows of the squared row norm:
+    with weights ``Normal(0, s)``, the pre-activation ``x_i @ w`` has variance
+    ``s**2 |x_i|^2``, which is 1 on average over the rows.  For standardized
+    columns this is ``1 / sqrt(n_columns)`` (the fan-in rule); a one-hot group of
+    any size counts as one column, a 0/1 indicator that is rarely 1 as less.
+    Returns 1.0 when every entry of ``X`` is zero (or ``X`` has no rows).
+
+    Parameters
+    ----------
+    X : array_like, shape (rows, columns)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(input_scale(np.random.default_rng(0).normal(size=(20000, 16))), 2)
+    0.25
+    >>> input_scale(np.eye(4))  # a one-hot group: one unit-variance input
+    1.0
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean_square = float(np.mean(np.sum(np.square(X), axis=1))) if X.size else 0.0
+    return float(1.0 / np.sqrt(mean_square)) if mean_square > 0 else 1.0
+
 
 def _check_hidden(hidden) -> tuple[int, ...]:
     if isinstance(hidden, int | np.integer):
@@ -281,9 +330,16 @@ def _check_hidden(hidden) -> tuple[int, ...]:
     return hidden
 
 
-def _layer_scales(prior_scale, n_layers: int) -> list:
-    """One prior scale per layer (hidden layers, then the output layer)."""
-    if prior_scale is None or np.isscalar(prior_scale):
+def _layer_scales(prior_scale, n_layers: int, first: float) -> list:
+    """One prior scale per layer (hidden layers, then the output layer).
+
+    ``"auto"`` (and ``None``) is ``first`` for the first layer and 1.0 after it; in a
+    sequence, ``None`` stands for that layer's ``"auto"`` value.
+    """
+    auto = [first] + [1.0] * (n_layers - 1)
+    if prior_scale is None or (isinstance(prior_scale, str) and prior_scale == "auto"):
+        return auto
+    if np.isscalar(prior_scale):
         return [prior_scale] * n_layers
     scales = list(prior_scale)
     if len(scales) != n_layers:
@@ -291,7 +347,7 @@ def _layer_scales(prior_scale, n_layers: int) -> list:
             f"prior_scale: a sequence needs one scale per layer ({n_layers}: the hidden "
             f"layers, then the output layer); got {len(scales)}."
         )
-    return scales
+    return [a if s is None or s == "auto" else s for s, a in zip(scales, auto, strict=True)]
 
 
 def bnn_classifier(
@@ -302,7 +358,7 @@ def bnn_classifier(
     hidden: Sequence[int] | int = (20, 20),
     activation: Activation = "tanh",
     classes: Sequence | int | None = None,
-    prior_scale: float | str | Sequence[float | str | None] | None = None,
+    prior_scale: float | str | Sequence[float | str | None] | None = "auto",
     bias_scale: float = 1.0,
     hierarchical: bool = False,
     init_scale: float = 0.3,
@@ -339,16 +395,17 @@ def bnn_classifier(
         Activation of the hidden layers (see :func:`bnn_layer`).
     classes : sequence or int, optional
         The class labels in order (an int ``K`` means ``0..K-1``).
-    prior_scale : float, "fan_in" or sequence of them, optional
+    prior_scale : float, "fan_in", "auto" or a sequence of them, default "auto"
         Prior standard deviation of the weights (see :func:`bnn_layer`): one value
-        for every layer (default ``1.0``), or one entry per layer (the hidden
-        layers, then the output layer; ``None`` means ``1.0``).  The output
-        layer's scale bounds how far apart the logits may be a priori, and with it
-        how confident the probabilities can get: on digits, with ``"fan_in"``
-        hidden layers, output scales 1, 3 and 6 gave held-out log scores -0.189,
-        -0.145 and -0.119 (mean-field ADVI, 10,000 steps; the BNN tutorial).  On
-        small data sets with many inputs ``("fan_in", "fan_in", 6.0)`` is the
-        measured choice for ``hidden=(20, 20)``.
+        for every layer, or one entry per layer (the hidden layers, then the
+        output layer).  ``"auto"``: the first layer gets :func:`input_scale` of
+        ``X`` (unit-variance pre-activations a priori, whatever the number of
+        inputs and however many of them are 0/1 indicators), every later layer
+        1.0; in a sequence, ``None`` or ``"auto"`` stands for that layer's
+        ``"auto"`` value.  Measured against the former default ``1.0`` over three
+        seeds (``benchmarks/results/calibration.md``, the BNN tutorial).  The
+        numbers used are :attr:`BayesianNeuralNetwork.prior_scales`: pass them
+        to rebuild the same model on other rows.
     bias_scale, hierarchical, init_scale
         Passed to every layer (see :func:`bnn_layer`).
     batch_size : int, optional
@@ -390,7 +447,7 @@ def bnn_classifier(
         name, X, y, classes=classes, dims=dims, batch_size=batch_size, random_seed=random_seed
     )
     seeds = np.random.SeedSequence(random_seed).spawn(len(hidden) + 1)
-    scales = _layer_scales(prior_scale, len(hidden) + 1)
+    scales = _layer_scales(prior_scale, len(hidden) + 1, input_scale(inputs.X.get_value()))
     options = {
         "bias_scale": bias_scale,
         "hierarchical": hierarchical,

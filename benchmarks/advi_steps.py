@@ -49,8 +49,14 @@ LEARNING_RATE = 0.01
 def _pymc_model(data, kind: str) -> pm.Model:
     with pm.Model() as model:
         if kind == "BNN (20, 20), batch 256":
-            pb.bnn_classifier(
-                "y", data.X_train, data.y_train, hidden=HIDDEN, batch_size=BATCH, random_seed=0
+            pb.bnn_classifier(  # unit priors, as NumPyro's model (the prior does not time)
+                "y",
+                data.X_train,
+                data.y_train,
+                hidden=HIDDEN,
+                prior_scale=1.0,
+                batch_size=BATCH,
+                random_seed=0,
             )
         else:
             batch = BATCH if "batch 256" in kind else None

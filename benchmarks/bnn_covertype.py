@@ -75,8 +75,15 @@ def _pymc_result(start, clock, probs, y_test, notes):
 def fit_pymc_bnn(data, steps, seed):
     clock = StepClock()
     with pm.Model():
+        # Unit priors on every layer, as the NumPyro and plain PyMC rows (not "auto").
         net = bnn_classifier(
-            "cover", data.X_train, data.y_train, hidden=HIDDEN, batch_size=BATCH, random_seed=seed
+            "cover",
+            data.X_train,
+            data.y_train,
+            hidden=HIDDEN,
+            prior_scale=1.0,
+            batch_size=BATCH,
+            random_seed=seed,
         )
         start = time.perf_counter()
         idata, approx = fit_advi(

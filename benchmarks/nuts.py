@@ -32,6 +32,8 @@ writes ``benchmarks/results/nuts.md``.
 from __future__ import annotations
 
 import argparse
+import datetime
+import shlex
 import statistics
 import sys
 import time
@@ -202,6 +204,9 @@ def main(argv=None) -> str:
     global TUNE, DRAWS
     TUNE = DRAWS = args.draws
     data = split(args.csv) if args.csv else split()
+    started = datetime.datetime.now(datetime.UTC)
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "benchmarks/nuts.py", *given])
     start = time.perf_counter()
     rows, per_s = [], {}
     with blas_limits(1):
@@ -242,6 +247,8 @@ def main(argv=None) -> str:
     parts = [
         f"## NUTS on cover type ({len(data.X_train)} rows; {TUNE} warm-up + {DRAWS} draws "
         "per chain)",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC: `{command}`.",
         "",
         f"{machine()}. One run of {minutes:.0f} minutes on a shared machine loaded by other "
         "work: the seconds are inflated and noisy; the ratios between contenders run "

@@ -88,7 +88,14 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     def _build(self, X, y, *, classes, batch_size, random_seed):
-        """Add the model to the current ``pm.Model`` and return its predictor."""
+        """Add the model to the current ``pm.Model`` and return its predictor.
+
+        Without ``y`` the model is rebuilt for prediction, without the training
+        rows: what the fit derived from them comes from :meth:`_fitted_options`.
+        """
+        options = self._options()
+        if y is None:
+            options.update(self._fitted_options())
         return self._builder(
             _NAME,
             X,
@@ -96,8 +103,12 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
             classes=classes,
             batch_size=batch_size,
             random_seed=random_seed,
-            **self._options(),
+            **options,
         )
+
+    def _fitted_options(self) -> dict[str, Any]:
+        """Builder options the fit derived from the training rows (none by default)."""
+        return {}
 
     def _options(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._builder_options}
@@ -957,19 +968,8 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     ):
         self._set_params_from(locals())
 
-    def _build(self, X, y, *, classes, batch_size, random_seed):
-        options = self._options()
-        if y is None:  # rebuilt for prediction: the coefficients fixed at zero in the fit
-            options["collinearity"] = self._fixed_columns()
-        return self._builder(
-            _NAME,
-            X,
-            y,
-            classes=classes,
-            batch_size=batch_size,
-            random_seed=random_seed,
-            **options,
-        )
+    def _fitted_options(self) -> dict[str, Any]:
+        return {"collinearity": self._fixed_columns()}  # the coefficients fixed at zero
 
     def _fixed_columns(self) -> list[int]:
         """Columns fixed at zero in the fit (for a loaded model: the all-zero rows of y_coef)."""
@@ -1052,19 +1052,8 @@ class BayesianMLPClassifier(_BayesianClassifier):
     ):
         self._set_params_from(locals())
 
-    def _build(self, X, y, *, classes, batch_size, random_seed):
-        options = self._options()
-        if y is None:  # rebuilt for prediction: the prior scales of the fit, not of X
-            options["prior_scale"] = self._fitted_prior_scales()
-        return self._builder(
-            _NAME,
-            X,
-            y,
-            classes=classes,
-            batch_size=batch_size,
-            random_seed=random_seed,
-            **options,
-        )
+    def _fitted_options(self) -> dict[str, Any]:
+        return {"prior_scale": self._fitted_prior_scales()}  # "auto" read the training rows
 
     def _fitted_prior_scales(self) -> list[float]:
         """Each layer's weight prior scale, read from the draws (weights = scale * z).

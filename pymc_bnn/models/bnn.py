@@ -339,14 +339,19 @@ def _layer_scales(prior_scale, n_layers: int, first: float) -> list:
     auto = [first] + [1.0] * (n_layers - 1)
     if prior_scale is None or (isinstance(prior_scale, str) and prior_scale == "auto"):
         return auto
-    if np.isscalar(prior_scale):
-        return [prior_scale] * n_layers
-    scales = list(prior_scale)
+    scales = [prior_scale] * n_layers if np.isscalar(prior_scale) else list(prior_scale)
     if len(scales) != n_layers:
         raise ValueError(
             f"prior_scale: a sequence needs one scale per layer ({n_layers}: the hidden "
             f"layers, then the output layer); got {len(scales)}."
         )
+    for s in scales:
+        # Checked here, not left to bnn_layer, whose message cannot name "auto".
+        if isinstance(s, str) and s not in ("auto", "fan_in"):
+            raise ValueError(
+                f'prior_scale must be a positive number, "auto", "fan_in", None or a '
+                f"sequence of them (one per layer); got {s!r}."
+            )
     return [a if s is None or s == "auto" else s for s, a in zip(scales, auto, strict=True)]
 
 

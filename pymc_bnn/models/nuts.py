@@ -14,10 +14,11 @@ errors:
 
 ``nuts_sampler="auto"`` takes the first installed sampler of
 :data:`NUTS_SAMPLERS`.  nutpie comes first by measurement: on the cover-type
-softmax regression (``benchmarks/results/nuts.md``, 2 chains) it reached 3.1
-times the minimum bulk ESS per second of NumPyro's own NUTS, at the same time
-per gradient, and one chain took 6 minutes where ``pm.sample`` with
-``nuts_sampler="numpyro"`` had not finished in 11.  The order of the JAX
+softmax regression (``benchmarks/results/nuts.md``, 2 chains; one run of each,
+one after the other on a loaded machine, so a single ratio without a spread) it
+reached about three times the minimum bulk ESS per second of NumPyro's own NUTS,
+at the same time per gradient, and one chain took 6 minutes where ``pm.sample``
+with ``nuts_sampler="numpyro"`` had not finished in 11.  The order of the JAX
 samplers and PyMC's own after it is not yet measured.  Nothing here imports
 nutpie or JAX until a sampler is asked for.
 """

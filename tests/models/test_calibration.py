@@ -114,6 +114,16 @@ def test_prior_scale_number_applies_to_every_layer_and_sequence_per_layer():
         bnn_classifier("y", X, y, hidden=(3,), prior_scale=[1.0, -1.0], random_seed=0)
 
 
+@pytest.mark.parametrize("prior_scale", ["Auto", ["auto", "fanin"]])
+def test_misspelt_prior_scale_names_every_valid_string(prior_scale):
+    # Session 5's review: "Auto" reached bnn_layer, whose message named only a number or
+    # "fan_in", though "auto" is what the caller meant.
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    with pm.Model(), pytest.raises(ValueError, match='"auto", "fan_in"') as info:
+        bnn_classifier("y", X, np.arange(12) % 3, hidden=(3,), prior_scale=prior_scale)
+    assert repr(prior_scale if isinstance(prior_scale, str) else "fanin") in str(info.value)
+
+
 def test_bnn_layer_fan_in_prior_scale_is_one_over_root_inputs():
     X = np.random.default_rng(0).normal(size=(5, 25))
     with pm.Model():

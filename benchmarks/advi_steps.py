@@ -15,7 +15,8 @@ time, in its steady state:
 The contenders are interleaved (one block of steps each per round), for
 ``--rounds`` rounds; the table gives the median seconds per 1,000 steps and the
 ratio pymc_bnn / NumPyro scan per round (median, min-max).  One BLAS thread for
-PyTensor (as ``fit_advi``); JAX uses its own threads.
+PyTensor (as ``fit_advi``), and the same compiled steps again with two BLAS threads;
+JAX uses its own threads.
 
 Models (cover type, 12,000 training rows, 54 features, 7 classes): the (20, 20)
 tanh BNN with minibatches of 256, and the softmax regression (zero-sum coding)
@@ -78,7 +79,13 @@ def pymc_contenders(data, kind: str) -> dict:
         step()
         return lambda n: [step() for _ in range(n)]
 
-    return {"pymc_bnn": fused(), "PyMC step": one_step()}
+    steps = fused()
+
+    def two_threads(n):
+        with blas_limits(2):  # the same compiled steps, BLAS on both cores
+            return steps(n)
+
+    return {"pymc_bnn": steps, "pymc_bnn, 2 BLAS threads": two_threads, "PyMC step": one_step()}
 
 
 def numpyro_contenders(data, kind: str, steps: int) -> dict:
@@ -177,6 +184,7 @@ def main(argv=None) -> str:
                 [
                     "model",
                     "pymc_bnn (fused)",
+                    "pymc_bnn, 2 BLAS threads",
                     "PyMC step (pm.fit)",
                     "NumPyro scan",
                     "NumPyro loop",

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import advi_steps
 import bnn_covertype
 import calibration
+import elementwise_exp
 import glm_covertype
 import likelihood_kernels
 import nuts as nuts_bench
@@ -51,6 +52,7 @@ def main(argv=None) -> None:
         ),
         scaling.main(["--steps", "500" if quick else "3000"]),
         advi_steps.main(["--rounds", "3" if quick else "7"]),
+        elementwise_exp.main(["--rounds", "3" if quick else "7"]),
         calibration.main(["--quick"] if quick else ["--seeds", "3"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
     ]

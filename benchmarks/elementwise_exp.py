@@ -1,0 +1,106 @@
+"""Elementwise exp and logsumexp over 12,000 x 7 float64: Numba's scalar loop vs NumPy vs XLA.
+
+The full-batch softmax ADVI step on cover type (12,000 rows, 7 classes) evaluates
+``exp`` and ``log`` elementwise over the logits several times per step (the
+log-softmax and its gradient).  PyTensor's Numba backend compiles these into
+loops over the scalar libm functions: this installation's llvmlite is not built
+with Intel's SVML, so the loops are not vectorized (``numba -s``: "SVML
+Operational: False").  NumPy's own ufuncs and XLA's kernels are vectorized.  This
+script times the three in their steady state: each function is compiled and run
+twice first, then the contenders are interleaved over ``--rounds`` rounds of
+``--calls`` calls each (JAX blocked until ready); it prints median milliseconds
+per call and the ratio Numba / XLA per round.
+
+Run: ``.venv/bin/python benchmarks/elementwise_exp.py [--rounds 7] [--calls 200]``;
+writes ``benchmarks/results/elementwise_exp.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+import numba
+import numpy as np
+from common import RESULTS, load_note, machine, table
+
+jax.config.update("jax_enable_x64", True)
+
+
+@numba.njit(fastmath=True)
+def _numba_exp(a):
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = np.exp(a[i, j])
+    return out
+
+
+@numba.njit(fastmath=True)
+def _numba_logsumexp(a):
+    out = np.empty(a.shape[0])
+    for i in range(a.shape[0]):
+        m = a[i].max()
+        s = 0.0
+        for j in range(a.shape[1]):
+            s += np.exp(a[i, j] - m)
+        out[i] = m + np.log(s)
+    return out
+
+
+def main(argv=None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args(argv)
+    x = np.random.default_rng(0).normal(size=(12_000, 7))
+    xj = jnp.asarray(x)
+    jax_exp = jax.jit(jnp.exp)
+    jax_lse = jax.jit(lambda a: jax.nn.logsumexp(a, axis=1))
+    contenders = {
+        "exp: Numba loop": lambda: _numba_exp(x),
+        "exp: NumPy ufunc": lambda: np.exp(x),
+        "exp: XLA (jax.jit)": lambda: jax_exp(xj).block_until_ready(),
+        "logsumexp: Numba loop": lambda: _numba_logsumexp(x),
+        "logsumexp: XLA (jax.jit)": lambda: jax_lse(xj).block_until_ready(),
+    }
+    for f in contenders.values():
+        f()
+        f()
+    ms = {k: [] for k in contenders}
+    for _ in range(args.rounds):
+        for k, f in contenders.items():
+            start = time.perf_counter()
+            for _ in range(args.calls):
+                f()
+            ms[k].append((time.perf_counter() - start) / args.calls * 1e3)
+    rows = [[k, statistics.median(v), min(v), max(v)] for k, v in ms.items()]
+    ratios = {
+        op: np.array(ms[f"{op}: Numba loop"]) / np.array(ms[f"{op}: XLA (jax.jit)"])
+        for op in ("exp", "logsumexp")
+    }
+    text = "\n\n".join(
+        [
+            "## Elementwise exp over 12,000 x 7 float64 (ms per call)",
+            f"Median of {args.rounds} interleaved rounds of {args.calls} calls. "
+            f"Machine: {machine()}; numba {numba.__version__}; {load_note()}.",
+            table(["contender", "median ms", "min", "max"], rows),
+            "Numba / XLA per round, median (min-max): "
+            + "; ".join(
+                f"{op} {np.median(r):.2f} ({r.min():.2f}-{r.max():.2f})"
+                for op, r in ratios.items()
+            )
+            + ".",
+        ]
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "elementwise_exp.md").write_text(text + "\n")
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -226,7 +226,14 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _mode(self) -> dict[str, str]:
-        return {} if self.compile_mode is None else {"mode": self.compile_mode}
+        if self.compile_mode is None:
+            return {}
+        if str(self.compile_mode).upper() == "FAST_COMPILE":
+            # No C compiler either: PyTensor 3.3 links a Scan's inner function (the fused
+            # ADVI steps) with C thunks even under FAST_COMPILE, 36 s of C compilation on a
+            # cold cache where the user asked for a fast compile.
+            return {"mode": self.compile_mode, "cxx": ""}
+        return {"mode": self.compile_mode}
 
     # ----------------------------------------------------------------------------------
     # The fitted model
@@ -875,8 +882,9 @@ _COMMON_PARAMETERS = """
         Fit ADVI on random minibatches of this many rows (for large data).
     compile_mode : str, optional
         PyTensor compilation mode of the fit, e.g. ``"FAST_COMPILE"``, which
-        compiles in well under a second but runs each step slower: worth it for
-        tiny data or many small fits (tests).  Default: PyTensor's (Numba).
+        compiles in well under a second (pure Python: no Numba and no C code)
+        but runs each step slower: worth it for tiny data or many small fits
+        (tests).  Default: PyTensor's (Numba).
     random_state : int, numpy.random.RandomState or None, default None
         Seed of the fit and the draws; an int makes fits reproducible.
     progressbar : bool, default True

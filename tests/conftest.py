@@ -12,15 +12,6 @@ import os
 import re
 from pathlib import Path
 
-# No C compiler for PyTensor in the tests, set before anything imports it.  The tests that
-# fit in FAST_COMPILE mode (the scikit-learn checks) would otherwise compile about 80 C
-# modules: PyTensor 3.3 links a Scan's inner function with C thunks even under
-# FAST_COMPILE (HasInnerFunction.link_mode picks "vm", whose thunks are C when a compiler
-# exists), 36 s of the first check on a cold cache.  Numba, the default, needs no C.
-os.environ["PYTENSOR_FLAGS"] = ",".join(
-    flag for flag in (os.environ.get("PYTENSOR_FLAGS", ""), "cxx=") if flag
-)
-
 import pytest
 from hypothesis import HealthCheck, settings
 

@@ -45,6 +45,24 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+@pytest.mark.slow
+def test_fast_compile_fit_compiles_no_c_code(monkeypatch):
+    # PyTensor 3.3 links a Scan's inner function (the fused ADVI steps) with C thunks
+    # even under FAST_COMPILE: on a cold cache the first fit compiled ~80 C modules (36 s).
+    from pytensor.link.c import cmodule
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compile_mode='FAST_COMPILE' compiled C code")
+
+    # Every C module, compiled now or loaded from the cache, comes through here.
+    monkeypatch.setattr(cmodule.ModuleCache, "module_from_key", refuse)
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    for estimator in _estimators():
+        fitted = estimator.set_params(iterations=20, draws=10).fit(X, y)
+        assert fitted.predict_proba(X).shape == (30, 2)
+
+
 @pytest.fixture(scope="module")
 def iris():
     X, y = load_iris(return_X_y=True, as_frame=True)

@@ -226,14 +226,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _mode(self) -> dict[str, str]:
-        if self.compile_mode is None:
-            return {}
-        if str(self.compile_mode).upper() == "FAST_COMPILE":
-            # No C compiler either: PyTensor 3.3 links a Scan's inner function (the fused
-            # ADVI steps) with C thunks even under FAST_COMPILE, 36 s of C compilation on a
-            # cold cache where the user asked for a fast compile.
-            return {"mode": self.compile_mode, "cxx": ""}
-        return {"mode": self.compile_mode}
+        return {} if self.compile_mode is None else {"mode": self.compile_mode}
 
     # ----------------------------------------------------------------------------------
     # The fitted model

@@ -39,6 +39,7 @@ import xarray as xr
 from pymc.progress_bar import CustomProgress, default_progress_theme
 from pymc.pytensorf import collect_default_updates, reseed_rngs, resolve_backend_compile_kwargs
 from pytensor.compile.executor import Function
+from pytensor.compile.mode import get_mode
 from pytensor.graph.basic import Constant
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import ancestors, applys_between
@@ -204,9 +205,13 @@ def compile_steps(
     }
     outputs = [losses, *last.values()]
     forget_constant_traces(outputs)
-    steps = pytensor.function(
-        [k], losses, updates=last, **resolve_backend_compile_kwargs(backend, None)
-    )
+    compile_kwargs = resolve_backend_compile_kwargs(backend, None)
+    # PyTensor 3.3 links a Scan's inner function with C thunks even under FAST_COMPILE
+    # (about 80 C modules, 36 s on a cold cache, for a mode asked for its fast compile):
+    # no C compiler while linking in that mode.
+    fast = get_mode(compile_kwargs.get("mode")) is get_mode("FAST_COMPILE")
+    with pytensor.config.change_flags(**({"cxx": ""} if fast else {})):
+        steps = pytensor.function([k], losses, updates=last, **compile_kwargs)
     forget_constant_traces(outputs)
     return steps
 

@@ -1,4 +1,4 @@
-"""Elementwise exp and logsumexp over 12,000 x 7 float64: Numba's scalar loop vs NumPy vs XLA.
+"""Elementwise exp, logsumexp and tanh in float64: Numba's scalar loops vs NumPy vs XLA.
 
 The full-batch softmax ADVI step on cover type (12,000 rows, 7 classes) evaluates
 ``exp`` and ``log`` elementwise over the logits several times per step (the
@@ -10,6 +10,10 @@ script times the three in their steady state: each function is compiled and run
 twice first, then the contenders are interleaved over ``--rounds`` rounds of
 ``--calls`` calls each (JAX blocked until ready); it prints median milliseconds
 per call and the ratio Numba / XLA per round.
+
+The tanh rows are the hidden layer of the (20, 20) BNN step (a minibatch of 256 rows,
+20 units): libm's ``tanh`` against ``1 - 2 / (1 + exp(2 x))``, the same function through
+one ``exp`` (largest absolute difference printed).
 
 Run: ``.venv/bin/python benchmarks/elementwise_exp.py [--rounds 7] [--calls 200]``;
 writes ``benchmarks/results/elementwise_exp.md``.
@@ -40,6 +44,24 @@ def _numba_exp(a):
 
 
 @numba.njit(fastmath=True)
+def _numba_tanh(a):
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = np.tanh(a[i, j])
+    return out
+
+
+@numba.njit(fastmath=True)
+def _numba_tanh_via_exp(a):
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = 1.0 - 2.0 / (1.0 + np.exp(2.0 * a[i, j]))
+    return out
+
+
+@numba.njit(fastmath=True)
 def _numba_logsumexp(a):
     out = np.empty(a.shape[0])
     for i in range(a.shape[0]):
@@ -60,12 +82,18 @@ def main(argv=None) -> str:
     xj = jnp.asarray(x)
     jax_exp = jax.jit(jnp.exp)
     jax_lse = jax.jit(lambda a: jax.nn.logsumexp(a, axis=1))
+    h = 2 * np.random.default_rng(1).normal(size=(256, 20))
+    hj = jnp.asarray(h)
+    jax_tanh = jax.jit(jnp.tanh)
     contenders = {
         "exp: Numba loop": lambda: _numba_exp(x),
         "exp: NumPy ufunc": lambda: np.exp(x),
         "exp: XLA (jax.jit)": lambda: jax_exp(xj).block_until_ready(),
         "logsumexp: Numba loop": lambda: _numba_logsumexp(x),
         "logsumexp: XLA (jax.jit)": lambda: jax_lse(xj).block_until_ready(),
+        "tanh 256 x 20: Numba loop": lambda: _numba_tanh(h),
+        "tanh 256 x 20: Numba loop through exp": lambda: _numba_tanh_via_exp(h),
+        "tanh 256 x 20: XLA (jax.jit)": lambda: jax_tanh(hj).block_until_ready(),
     }
     for f in contenders.values():
         f()
@@ -80,11 +108,12 @@ def main(argv=None) -> str:
     rows = [[k, statistics.median(v), min(v), max(v)] for k, v in ms.items()]
     ratios = {
         op: np.array(ms[f"{op}: Numba loop"]) / np.array(ms[f"{op}: XLA (jax.jit)"])
-        for op in ("exp", "logsumexp")
+        for op in ("exp", "logsumexp", "tanh 256 x 20")
     }
+    gap = float(np.abs(_numba_tanh(h) - _numba_tanh_via_exp(h)).max())
     text = "\n\n".join(
         [
-            "## Elementwise exp over 12,000 x 7 float64 (ms per call)",
+            "## Elementwise functions in float64 (ms per call)",
             f"Median of {args.rounds} interleaved rounds of {args.calls} calls. "
             f"Machine: {machine()}; numba {numba.__version__}; {load_note()}.",
             table(["contender", "median ms", "min", "max"], rows),
@@ -94,6 +123,7 @@ def main(argv=None) -> str:
                 for op, r in ratios.items()
             )
             + ".",
+            f"tanh through one exp: largest absolute difference from libm's tanh {gap:.1e}.",
         ]
     )
     RESULTS.mkdir(exist_ok=True)

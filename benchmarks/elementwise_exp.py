@@ -34,31 +34,24 @@ from common import RESULTS, load_note, machine, table
 jax.config.update("jax_enable_x64", True)
 
 
-@numba.njit(fastmath=True)
-def _numba_exp(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            out[i, j] = np.exp(a[i, j])
-    return out
+def _numba_loop(scalar):
+    """A Numba loop applying ``scalar`` to every element of a 2-D array, as PyTensor's is."""
+    scalar = numba.njit(fastmath=True)(scalar)
+
+    @numba.njit(fastmath=True)
+    def loop(a):
+        out = np.empty_like(a)
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                out[i, j] = scalar(a[i, j])
+        return out
+
+    return loop
 
 
-@numba.njit(fastmath=True)
-def _numba_tanh(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            out[i, j] = np.tanh(a[i, j])
-    return out
-
-
-@numba.njit(fastmath=True)
-def _numba_tanh_via_exp(a):
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            out[i, j] = 1.0 - 2.0 / (1.0 + np.exp(2.0 * a[i, j]))
-    return out
+_numba_exp = _numba_loop(lambda v: np.exp(v))
+_numba_tanh = _numba_loop(lambda v: np.tanh(v))
+_numba_tanh_via_exp = _numba_loop(lambda v: 1.0 - 2.0 / (1.0 + np.exp(2.0 * v)))
 
 
 @numba.njit(fastmath=True)

@@ -33,6 +33,12 @@ Fix: accumulate `p` in float64 and measure the draw against the actual total
 remaining mass at the total and cap each conditional probability at 1; Python:
 divide by the float64 total before `numpy.random.Generator.multinomial`). For a
 `p` that sums to 1 in float64 nothing changes.
+
+The Numba implementations also get new cache versions (Categorical 1, was
+none; Multinomial 2, was 1): PyTensor keys its on-disk Numba cache by the
+graph and these versions, not by the source, so without them a warm cache goes
+on serving the draws compiled from the old code (we first saw the patch "not
+work" for that reason).
 """,
     "edits": [
         (
@@ -63,10 +69,16 @@ divide by the float64 total before `numpy.random.Generator.multinomial`). For a
             NUMBA,
             """        unif_sample = rng.uniform(0, 1)
         return np.searchsorted(np.cumsum(p), unif_sample)
+
+    return random_fn
 """,
             """        unif_sample = rng.uniform(0, 1)
         cdf = np.cumsum(p.astype(np.float64))
         return np.searchsorted(cdf, unif_sample * cdf[-1])
+
+    # A version: PyTensor keys its Numba cache by the graph, so without a new key a
+    # warm cache would go on serving the draws compiled from the old code.
+    return random_fn, 1
 """,
         ),
         (
@@ -89,6 +101,15 @@ divide by the float64 total before `numpy.random.Generator.multinomial`). For a
             if remaining_n <= 0:
                 break
             remaining_p -= p_i
+""",
+        ),
+        (
+            NUMBA,
+            """    random_fn.handles_out = True
+    return random_fn, 1
+""",
+            """    random_fn.handles_out = True
+    return random_fn, 2  # version 2: a new cache key for the new draws
 """,
         ),
         (

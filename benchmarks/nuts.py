@@ -98,8 +98,14 @@ def run_pymc(data, sampler, chains, collinearity="drop"):
         start = time.perf_counter()
         idata, ran = sample_nuts(DRAWS, TUNE, chains, nuts_sampler=sampler, random_seed=0, cores=1)
         wall = time.perf_counter() - start
-    seconds = float(idata.posterior.attrs.get("sampling_time", wall))
     post = idata.posterior.to_dataset()[FREE]
+    if ran == "blackjax":
+        # PyMC's sampling_time for BlackJAX covers 2.4 s of a 564 s run (2026-12-02): the
+        # draws are computed outside the part it times, so wall - sampling_time is no
+        # compile time. The whole run is timed instead; its compile is inside it.
+        result = _summary(post, idata.sample_stats.to_dataset(), wall, chains)
+        return {**result, "compile": "in the run", "label": f"pm.sample ({ran})"}
+    seconds = float(idata.posterior.attrs.get("sampling_time", wall))
     result = _summary(post, idata.sample_stats.to_dataset(), seconds, chains)
     return {**result, "compile": wall - seconds, "label": f"pm.sample ({ran})"}
 

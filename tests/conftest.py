@@ -52,3 +52,19 @@ def covtype_csv() -> Path:
     from pymc_bnn.datasets import covertype_sample_path
 
     return covertype_sample_path()
+
+
+@pytest.fixture
+def no_c_modules(monkeypatch):
+    """Fail the test if PyTensor compiles a C module or loads one from its cache.
+
+    Every C module, compiled now or loaded from the cache, comes through
+    ``ModuleCache.module_from_key``; FAST_COMPILE fits must not reach it (PyTensor 3.3
+    links a Scan's inner function with C thunks even in that mode).
+    """
+    from pytensor.link.c import cmodule
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("FAST_COMPILE compiled or loaded C code")
+
+    monkeypatch.setattr(cmodule.ModuleCache, "module_from_key", refuse)

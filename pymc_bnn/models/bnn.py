@@ -53,8 +53,41 @@ __all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
+def tanh(a: TensorVariable) -> TensorVariable:
+    """Hyperbolic tangent through one exponential: ``2 * sigmoid(2 a) - 1``.
+
+    The same function as ``pt.tanh`` to within about ``4e-16`` absolute, and
+    faster where it matters: PyTensor's Numba backend evaluates ``tanh`` with
+    libm's scalar ``tanh`` (about 15 ns per element on the machines of
+    ``benchmarks/``), the logistic with one ``exp``.  In the (20, 20) BNN's ADVI
+    step on cover type the two hidden layers' ``tanh`` took about a third of the
+    step; through the logistic the whole step is about 1.5 times faster
+    (``benchmarks/advi_steps.py``).  The gradient, ``4 s (1 - s)`` with
+    ``s = sigmoid(2 a)``, is finite for every finite ``a``.
+
+    Parameters
+    ----------
+    a : TensorVariable
+        Pre-activations.
+
+    Returns
+    -------
+    TensorVariable
+        ``tanh(a)``, elementwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pytensor.tensor as pt
+    >>> x = np.array([-30.0, -0.5, 0.0, 0.5, 30.0])
+    >>> bool(np.allclose(tanh(pt.as_tensor(x)).eval(), np.tanh(x), rtol=0, atol=1e-15))
+    True
+    """
+    return 2.0 * pt.sigmoid(2.0 * a) - 1.0
+
+
 ACTIVATIONS: dict[str, Callable[[TensorVariable], TensorVariable]] = {
-    "tanh": pt.tanh,
+    "tanh": tanh,
     "relu": lambda a: pt.maximum(a, 0.0),
     "softplus": pt.softplus,
     "linear": lambda a: a,

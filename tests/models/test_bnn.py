@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 import pytest
 from scipy.special import softmax
@@ -128,6 +129,24 @@ def test_prediction_matches_the_model_logits(activation):
     got = net.predict_proba(prior, group="prior")
     np.testing.assert_allclose(got.values, expected, rtol=1e-10, atol=1e-14)
     assert got.coords["classes"].values.tolist() == ["a", "b", "c"]
+
+
+def test_tanh_activation_matches_numpy_in_value_and_gradient():
+    """"tanh" is written through the logistic (faster in Numba); the function must not change.
+
+    Oracle: numpy's tanh and its derivative 1 - tanh^2.  Tolerance 1e-15 absolute:
+    2 sigmoid(2a) - 1 loses relative precision near 0 (cancellation) but its absolute
+    error stays within a few units of 2**-53.  The extremes check saturation and a finite
+    gradient where exp(2a) overflows.
+    """
+    a = pt.dvector("a")
+    out = ACTIVATIONS["tanh"](a)
+    f = pytensor.function([a], [out, pytensor.grad(out.sum(), a)], mode="FAST_COMPILE")
+    x = np.concatenate([np.linspace(-20, 20, 4001), [-800.0, -1e-300, 0.0, 1e-12, 800.0]])
+    value, grad = f(x)
+    np.testing.assert_allclose(value, np.tanh(x), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(grad, 1 - np.tanh(x) ** 2, rtol=0, atol=1e-15)
+    assert np.isfinite(grad).all()
 
 
 def test_gradient_is_finite_at_random_and_extreme_points():

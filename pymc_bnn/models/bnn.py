@@ -53,6 +53,7 @@ __all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
+
 def tanh(a: TensorVariable) -> TensorVariable:
     """Hyperbolic tangent through one exponential: ``2 * sigmoid(2 a) - 1``.
 

@@ -132,7 +132,7 @@ def test_prediction_matches_the_model_logits(activation):
 
 
 def test_tanh_activation_matches_numpy_in_value_and_gradient():
-    """"tanh" is written through the logistic (faster in Numba); the function must not change.
+    """ "tanh" is written through the logistic (faster in Numba); the function must not change.
 
     Oracle: numpy's tanh and its derivative 1 - tanh^2.  Tolerance 1e-15 absolute:
     2 sigmoid(2a) - 1 loses relative precision near 0 (cancellation) but its absolute

@@ -17,8 +17,10 @@ Data sets (all offline):
 Rows: softmax regression (``multinomial_glm`` with the same ADVI), the BNN with
 the defaults (``prior_scale="auto"``: the first layer's prior scaled to the
 training rows, unit priors after it), the BNN with the former defaults (weights
-``Normal(0, 1)`` whatever the inputs), NUTS on the BNN where affordable (a
-one-hidden-layer network on digits and clusters) and
+``Normal(0, 1)`` whatever the inputs), the defaults plus a linear path from the
+inputs to the logits (``skip_scale=2.5``, a softmax regression inside the
+network), NUTS on the BNN where affordable (a one-hidden-layer network on digits
+and clusters) and
 ``sklearn.neural_network.MLPClassifier`` of the same width.  Scores:
 accuracy, log score (mean log predictive density), 10-bin ECE and Brier score of
 the posterior-mean probabilities (:mod:`pymc_bnn.uncertainty`), fit time; medians
@@ -53,6 +55,8 @@ DEFAULTS = {"prior_scale": "auto", "init_scale": 0.3, "start_sigma": 0.1}
 """The BNN defaults since issue 17: the first layer's prior scaled to the inputs."""
 FORMER = {"prior_scale": 1.0}
 """The defaults before issue 17: unit-variance weight priors on every layer."""
+SKIP = 2.5
+"""``skip_scale`` of the row with a linear path (the GLM's coefficient prior)."""
 
 
 @dataclass
@@ -133,7 +137,7 @@ def score(probs: np.ndarray, y: np.ndarray, classes: np.ndarray) -> dict[str, fl
     }
 
 
-def _build_bnn(data: Data, hidden, seed: int, prior_scale, init_scale):
+def _build_bnn(data: Data, hidden, seed: int, prior_scale, init_scale, skip_scale=None):
     """``bnn_classifier`` with the given prior (explicit, so old rows stay reproducible)."""
     from pymc_bnn import bnn_classifier
 
@@ -144,6 +148,7 @@ def _build_bnn(data: Data, hidden, seed: int, prior_scale, init_scale):
         hidden=hidden,
         prior_scale=prior_scale,
         init_scale=init_scale,
+        skip_scale=skip_scale,
         batch_size=data.batch_size,
         random_seed=seed,
     )
@@ -159,6 +164,7 @@ def fit_bnn(
     init_scale: float = 0.3,
     start_sigma: float = 0.1,
     learning_rate: float = 0.01,
+    skip_scale: float | None = None,
     draws: int = 500,
 ) -> dict:
     """Mean-field ADVI fit of a BNN; scores on the held-out rows and fit time."""
@@ -168,7 +174,7 @@ def fit_bnn(
 
     start = time.perf_counter()
     with pm.Model():
-        net = _build_bnn(data, hidden, seed, prior_scale, init_scale)
+        net = _build_bnn(data, hidden, seed, prior_scale, init_scale, skip_scale)
         idata, _ = fit_advi(
             steps,
             learning_rate=learning_rate,
@@ -258,6 +264,9 @@ def run_dataset(name: str, seeds: int, steps: int, nuts: bool) -> str:
         "softmax regression (ADVI)": lambda d, s: fit_softmax(d, s, steps=steps),
         'BNN, defaults (prior "auto")': lambda d, s: fit_bnn(d, s, steps=steps, **DEFAULTS),
         "BNN, former defaults (prior 1.0)": lambda d, s: fit_bnn(d, s, steps=steps, **FORMER),
+        "BNN + linear skip (skip_scale 2.5)": lambda d, s: fit_bnn(
+            d, s, steps=steps, **DEFAULTS, skip_scale=SKIP
+        ),
         f"scikit-learn MLP {HIDDEN}": lambda d, s: fit_mlp(d, s),
     }
     if nuts and name != "covertype":

@@ -104,8 +104,9 @@ class LayerVariables:
     ----------
     name : str
     weights, bias : TensorVariable
-        Deterministics ``{name}_w`` (dims ``(inputs, units)``) and ``{name}_b``.
-    activation : str or callable
+        Deterministics ``{name}_w`` (dims ``(inputs, units)``) and ``{name}_b``
+        (None for the linear path of ``bnn_classifier(skip_scale=...)``).
+    activation : str, callable or None
     dims : tuple of str
         Names of the input and unit dimensions.
     prior_scale : float
@@ -115,8 +116,8 @@ class LayerVariables:
 
     name: str
     weights: TensorVariable
-    bias: TensorVariable
-    activation: str | Callable
+    bias: TensorVariable | None
+    activation: str | Callable | None
     dims: tuple[str, str]
     prior_scale: float
 
@@ -307,9 +308,13 @@ class BayesianNeuralNetwork(SoftmaxModel):
     ----------
     layers : list of LayerVariables
         The hidden layers, then the linear output layer.
+    skip : LayerVariables or None
+        The linear path from the inputs to the logits (``skip_scale``), if any;
+        its ``bias`` is None.
     """
 
     layers: list[LayerVariables]
+    skip: LayerVariables | None = None
 
     @property
     def prior_scales(self) -> tuple[float, ...]:
@@ -401,6 +406,7 @@ def bnn_classifier(
     bias_scale: float = 1.0,
     hierarchical: bool = False,
     init_scale: float = 0.3,
+    skip_scale: float | None = None,
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
     random_seed: int | None = None,
@@ -447,6 +453,14 @@ def bnn_classifier(
         to rebuild the same model on other rows.
     bias_scale, hierarchical, init_scale
         Passed to every layer (see :func:`bnn_layer`).
+    skip_scale : float, optional
+        Add a linear path from the inputs to the logits, a softmax regression
+        inside the network: ``logits = out(hidden(X)) + X @ W_skip`` with
+        ``W_skip = skip_scale * z``, ``z ~ Normal(0, 1)`` (``{name}_skip_w``; no
+        second bias).  The network then only has to model what is not linear.
+        Off by default (``None``); ``2.5`` is the prior of
+        :func:`pymc_bnn.multinomial_glm`'s coefficients.  Measured in
+        ``benchmarks/results/calibration.md``.
     batch_size : int, optional
         Fit on random minibatches of this many rows (``pm.Minibatch``, with
         ``total_size`` on the likelihood), for ADVI.
@@ -481,6 +495,13 @@ def bnn_classifier(
     """
     hidden = _check_hidden(hidden)
     _activation(activation)
+    if skip_scale is not None and not (
+        isinstance(skip_scale, int | float | np.number)
+        and not isinstance(skip_scale, bool)
+        and np.isfinite(skip_scale)
+        and skip_scale > 0
+    ):
+        raise ValueError(f"skip_scale must be a positive number or None; got {skip_scale!r}.")
     model = pm.modelcontext(None)
     inputs = add_inputs(
         name, X, y, classes=classes, dims=dims, batch_size=batch_size, random_seed=random_seed
@@ -521,6 +542,10 @@ def bnn_classifier(
         **options,
     )
     layers.append(out)
+    skip = None
+    if skip_scale is not None:
+        skip = _skip_layer(f"{name}_skip", inputs.X_fit, skip_scale, (dims[1], dims[2]))
+        logits = logits + pt.dot(inputs.X_fit, skip.weights)
     likelihood = add_likelihood(name, logits, inputs)
     return BayesianNeuralNetwork(
         name=name,
@@ -529,4 +554,12 @@ def bnn_classifier(
         logits=logits,
         likelihood=likelihood,
         layers=layers,
+        skip=skip,
     )
+
+
+def _skip_layer(name: str, X, scale, dims: tuple[str, str]) -> LayerVariables:
+    """The weights of ``bnn_classifier``'s linear path (non-centred, no bias)."""
+    z = pm.Normal(f"{name}_w_z", 0.0, 1.0, dims=dims)
+    weights = pm.Deterministic(f"{name}_w", scale * z, dims=dims)
+    return LayerVariables(name, weights, None, None, dims, float(scale))

@@ -131,6 +131,32 @@ def test_prediction_matches_the_model_logits(activation):
     assert got.coords["classes"].values.tolist() == ["a", "b", "c"]
 
 
+def test_skip_path_adds_a_linear_term_to_the_logits():
+    """skip_scale: logits = tanh(X W1 + b1) W2 + b2 + X W_skip, by hand in numpy."""
+    X, y = blobs(4)
+    weights = ["y_hidden1_w", "y_hidden1_b", "y_out_w", "y_out_b", "y_skip_w"]
+    with pm.Model() as model:
+        net = bnn_classifier("y", X, y, hidden=(3,), skip_scale=2.5, random_seed=0)
+        prior = pm.sample_prior_predictive(
+            5,
+            random_seed=SEED,
+            var_names=[*(p.name for p in net.parameters), *weights],
+            compile_kwargs={"mode": "FAST_COMPILE"},
+        )
+    assert net.skip.name == "y_skip" and net.skip.bias is None and net.skip.prior_scale == 2.5
+    assert model.named_vars_to_dims["y_skip_w"] == ("features", "classes")
+    assert "y_skip_w_z" in {p.name for p in net.parameters}
+    # prior_scales still has one entry per layer of the stack, as prior_scale takes them.
+    assert [layer.name for layer in net.layers] == ["y_hidden1", "y_out"]
+    d = {k: prior["prior"][k].values[0] for k in [*weights, "y_skip_w_z"]}
+    np.testing.assert_allclose(d["y_skip_w"], 2.5 * d["y_skip_w_z"], rtol=1e-15)
+    hidden = np.tanh(np.einsum("ri,dij->drj", X, d["y_hidden1_w"]) + d["y_hidden1_b"][:, None])
+    logits = np.einsum("drj,djk->drk", hidden, d["y_out_w"]) + d["y_out_b"][:, None]
+    logits = logits + np.einsum("ri,dik->drk", X, d["y_skip_w"])
+    got = net.predict_proba(prior, group="prior")
+    np.testing.assert_allclose(got.values[0], softmax(logits, axis=-1), rtol=1e-10, atol=1e-14)
+
+
 def test_tanh_activation_matches_numpy_in_value_and_gradient():
     """ "tanh" is written through the logistic (faster in Numba); the function must not change.
 
@@ -189,6 +215,9 @@ def test_bad_layer_arguments_are_named(kwargs, message):
         ({"hidden": (3, 0)}, "hidden must be a sequence of positive integers"),
         ({"activation": "step"}, "activation must be one of"),
         ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"skip_scale": 0.0}, "skip_scale must be a positive number or None"),
+        ({"skip_scale": "auto"}, "skip_scale must be a positive number or None"),
+        ({"skip_scale": np.inf}, "skip_scale must be a positive number or None"),
     ],
 )
 def test_bad_classifier_arguments_are_named(kwargs, message):

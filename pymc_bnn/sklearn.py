@@ -1001,6 +1001,9 @@ class BayesianMLPClassifier(_BayesianClassifier):
         Prior standard deviation of the weights, as in
         :func:`pymc_bnn.bnn_classifier`: ``"auto"`` scales the first layer's
         prior to the training rows (unit-variance pre-activations), 1.0 after it.
+    skip_scale : float, optional
+        Prior standard deviation of a linear path from the features to the
+        logits (:func:`pymc_bnn.bnn_classifier`); None (default) leaves it out.
     {common}
 
     Attributes
@@ -1029,7 +1032,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(bnn_classifier)
-    _builder_options = ("hidden", "activation", "prior_scale")
+    _builder_options = ("hidden", "activation", "prior_scale", "skip_scale")
     _kind = "bnn"
 
     def __init__(
@@ -1038,6 +1041,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         hidden: tuple[int, ...] = (20, 20),
         activation: str = "tanh",
         prior_scale: float | str | tuple[float | str | None, ...] = "auto",
+        skip_scale: float | None = None,
         method: Method = "advi",
         nuts_sampler: str = "auto",
         iterations: int = 10_000,

@@ -235,8 +235,11 @@ def test_saved_softmax_loads_with_its_classes_features_options_and_draws(softmax
 def test_saved_mlp_fitted_on_an_array_loads_as_an_mlp(iris, tmp_path):
     X, y = iris
     X, codes = X.to_numpy(), np.unique(y, return_inverse=True)[1]  # no names, integer labels
-    options = dict(QUICK, hidden=(6, 3), activation="relu", batch_size=50, draws=60)
+    options = dict(
+        QUICK, hidden=(6, 3), activation="relu", skip_scale=1.5, batch_size=50, draws=60
+    )
     mlp = BayesianMLPClassifier(**options).fit(X, codes)
+    assert mlp.posterior_["y_skip_w"].sizes["features"] == 4  # the linear path was fitted
     folder = mlp.save(tmp_path)
 
     loaded = BayesianMLPClassifier.load(folder)

@@ -40,9 +40,11 @@ from pymc.progress_bar import CustomProgress, default_progress_theme
 from pymc.pytensorf import collect_default_updates, reseed_rngs, resolve_backend_compile_kwargs
 from pytensor.compile.executor import Function
 from pytensor.compile.mode import get_mode
+from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import ancestors, applys_between
+from pytensor.link.jax.linker import JAXLinker
 from pytensor.scan.op import Scan
 from rich.console import Console
 from rich.progress import Progress, TextColumn
@@ -135,7 +137,7 @@ def compile_steps(
     random_seed: int | None = None,
     backend: str | None = None,
     **objective_kwargs,
-) -> Function:
+) -> Function | Callable[[int], np.ndarray]:
     """Compile ``steps(k)``: ``k`` Adam steps of an ADVI objective in one call.
 
     The objective's parameter updates, Adam's state and the random generators
@@ -160,8 +162,10 @@ def compile_steps(
 
     Returns
     -------
-    pytensor Function
-        ``steps(k)`` runs ``k >= 1`` steps and returns their ``k`` losses.
+    pytensor Function or callable
+        ``steps(k)`` runs ``k >= 1`` steps and returns their ``k`` losses.  Under
+        the JAX backend, whose ``scan`` needs its length when it compiles, a
+        callable that compiles one function per distinct ``k`` on first use.
 
     Examples
     --------
@@ -194,26 +198,65 @@ def compile_steps(
             [state[v] for v in variables] + [loss], dict(zip(variables, values, strict=True))
         )
 
-    k = pt.scalar("steps", dtype="int64")
-    *finals, losses = pytensor.scan(
-        one_step, outputs_info=[*variables, None], n_steps=k, return_updates=False
-    )
-    # Tensor states come back as the trace of every step, generators as their last state.
-    last = {
-        v: f[-1] if isinstance(v.type, pt.TensorType) else f
-        for v, f in zip(variables, finals, strict=True)
-    }
-    outputs = [losses, *last.values()]
-    forget_constant_traces(outputs)
     compile_kwargs = resolve_backend_compile_kwargs(backend, None)
-    # PyTensor 3.3 links a Scan's inner function with C thunks even under FAST_COMPILE
-    # (about 80 C modules, 36 s on a cold cache, for a mode asked for its fast compile):
-    # no C compiler while linking in that mode.
-    fast = get_mode(compile_kwargs.get("mode")) is get_mode("FAST_COMPILE")
-    with pytensor.config.change_flags(**({"cxx": ""} if fast else {})):
-        steps = pytensor.function([k], losses, updates=last, **compile_kwargs)
-    forget_constant_traces(outputs)
-    return steps
+    mode = get_mode(compile_kwargs.get("mode"))
+
+    def compile_scan(length) -> Function:
+        *finals, losses = pytensor.scan(
+            one_step, outputs_info=[*variables, None], n_steps=length, return_updates=False
+        )
+        # Tensor states come back as the trace of every step, generators as their last state.
+        last = {
+            v: f[-1] if isinstance(v.type, pt.TensorType) else f
+            for v, f in zip(variables, finals, strict=True)
+        }
+        outputs = [losses, *last.values()]
+        forget_constant_traces(outputs)
+        inputs = [length] if isinstance(length, pt.Variable) else []
+        # PyTensor 3.3 links a Scan's inner function with C thunks even under
+        # FAST_COMPILE (about 80 C modules, 36 s on a cold cache, for a mode asked for
+        # its fast compile): no C compiler while linking in that mode.
+        fast = mode is get_mode("FAST_COMPILE")
+        with pytensor.config.change_flags(**({"cxx": ""} if fast else {})):
+            fn = pytensor.function(inputs, losses, updates=last, **compile_kwargs)
+        forget_constant_traces(outputs)
+        return fn
+
+    if isinstance(mode.linker, JAXLinker):
+        shared = [
+            v
+            for v in variables
+            if isinstance(v, SharedVariable) and isinstance(v.type, pt.TensorType)
+        ]
+        return _StaticLengthSteps(compile_scan, shared)
+    return compile_scan(pt.scalar("steps", dtype="int64"))
+
+
+class _StaticLengthSteps:
+    """``steps(k)`` for JAX, whose ``scan`` needs a length known when it compiles.
+
+    One compiled function per distinct ``k``, compiled on first use (``fit_advi``
+    asks for ``steps_per_call`` steps, and for the remainder once).  JAX leaves
+    its own read-only arrays in the shared variables it updates; they go back as
+    NumPy arrays, so the other backends (the draws afterwards) can read them.
+    Each compiled function draws from its own copy of the random generators (PyTensor's
+    JAX linker copies them), so the remainder's steps reuse the first draws of that
+    stream: valid Monte Carlo draws, but not the stream one function would give.
+    """
+
+    def __init__(self, compile_scan: Callable[[int], Function], shared: list):
+        self._compile_scan = compile_scan
+        self._shared = shared
+        self._compiled: dict[int, Function] = {}
+
+    def __call__(self, k: int) -> np.ndarray:
+        k = int(k)
+        if k not in self._compiled:
+            self._compiled[k] = self._compile_scan(k)
+        losses = np.array(self._compiled[k]())
+        for v in self._shared:
+            v.set_value(np.array(v.get_value(borrow=True)), borrow=True)
+        return losses
 
 
 def forget_constant_traces(outputs: Sequence[pt.Variable]) -> None:

@@ -264,7 +264,7 @@ def run_dataset(name: str, seeds: int, steps: int, nuts: bool) -> str:
         "softmax regression (ADVI)": lambda d, s: fit_softmax(d, s, steps=steps),
         'BNN, defaults (prior "auto")': lambda d, s: fit_bnn(d, s, steps=steps, **DEFAULTS),
         "BNN, former defaults (prior 1.0)": lambda d, s: fit_bnn(d, s, steps=steps, **FORMER),
-        "BNN + linear skip (skip_scale 2.5)": lambda d, s: fit_bnn(
+        f"BNN + linear skip (skip_scale {SKIP})": lambda d, s: fit_bnn(
             d, s, steps=steps, **DEFAULTS, skip_scale=SKIP
         ),
         f"scikit-learn MLP {HIDDEN}": lambda d, s: fit_mlp(d, s),

@@ -4,7 +4,9 @@ Every contender is compiled first and then timed on ``--steps`` steps at a
 time, in its steady state:
 
 * ``pymc_bnn``: :func:`pymc_bnn.models.inference.compile_steps`, the engine of
-  ``fit_advi`` (100 Adam steps per compiled call, a Scan over the steps);
+  ``fit_advi`` (100 Adam steps per compiled call, a Scan over the steps), through
+  PyTensor's default Numba backend and through its JAX backend
+  (``fit_advi(backend="jax")``);
 * ``PyMC step``: PyMC's one-step function (``objective.step_function``, what
   ``pm.fit`` calls once per step), called in a Python loop, same model and
   optimizer;
@@ -17,6 +19,10 @@ The contenders are interleaved (one block of steps each per round), for
 ratio pymc_bnn / NumPyro scan per round (median, min-max).  One BLAS thread for
 PyTensor (as ``fit_advi``), and the same compiled steps again with two BLAS threads;
 JAX uses its own threads.
+
+All contenders compute in float64: JAX's x64 mode is switched on first (JAX's own
+default is float32).  NumPyro's scan runs once more in float32, traced, compiled and
+run under ``jax.enable_x64(False)``, as a NumPyro user gets it by default.
 
 Models (cover type, 12,000 training rows, 54 features, 7 classes): the (20, 20)
 tanh BNN with minibatches of 256, and the softmax regression (zero-sum coding)
@@ -36,7 +42,7 @@ import numpy as np
 import pymc as pm
 import pytensor
 from bnn_covertype import numpyro_bnn
-from common import RESULTS, codes, load_note, machine, split, table
+from common import RESULTS, codes, jax_float64, load_note, machine, split, table
 from scipy.linalg import helmert
 
 import pymc_bnn as pb
@@ -66,9 +72,9 @@ def _pymc_model(data, kind: str) -> pm.Model:
 
 
 def pymc_contenders(data, kind: str) -> dict:
-    def fused():
+    def fused(backend=None):
         advi = pm.ADVI(model=_pymc_model(data, kind), random_seed=0)
-        steps = compile_steps(advi, LEARNING_RATE, random_seed=0)
+        steps = compile_steps(advi, LEARNING_RATE, random_seed=0, backend=backend)
         steps(100)
         return lambda n: [steps(100) for _ in range(n // 100)]
 
@@ -85,10 +91,30 @@ def pymc_contenders(data, kind: str) -> dict:
         with blas_limits(2):  # the same compiled steps, BLAS on both cores
             return steps(n)
 
-    return {"pymc_bnn": steps, "pymc_bnn, 2 BLAS threads": two_threads, "PyMC step": one_step()}
+    return {
+        "pymc_bnn": steps,
+        "pymc_bnn, JAX backend": fused("jax"),
+        "pymc_bnn, 2 BLAS threads": two_threads,
+        "PyMC step": one_step(),
+    }
 
 
 def numpyro_contenders(data, kind: str, steps: int) -> dict:
+    """NumPyro's scan and loop in float64, and its scan in float32 (JAX's default)."""
+    import jax
+
+    found = _numpyro_contenders(data, kind, steps)
+    with jax.enable_x64(False):  # traced and compiled without x64: float32 throughout
+        float32 = _numpyro_contenders(data, kind, steps)["NumPyro scan"]
+
+    def run_float32(n):
+        with jax.enable_x64(False):
+            float32(n)
+
+    return {**found, "NumPyro scan, float32": run_float32}
+
+
+def _numpyro_contenders(data, kind: str, steps: int) -> dict:
     import jax
     import jax.numpy as jnp
     import numpyro
@@ -149,6 +175,7 @@ def main(argv=None) -> str:
     parser.add_argument("--steps", type=int, default=2000, help="steps per timed block")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args(argv)
+    jax_float64()  # NumPyro at pymc_bnn's precision
     data = split(args.csv) if args.csv else split()
     rows = []
     kinds = (
@@ -165,12 +192,19 @@ def main(argv=None) -> str:
                     start = time.perf_counter()
                     run(args.steps)
                     times[label].append((time.perf_counter() - start) / args.steps * 1000)
-        ratio = np.array(times["pymc_bnn"]) / np.array(times["NumPyro scan"])
+        ratios = [
+            np.array(times[label]) / np.array(times[base])
+            for label, base in (
+                ("pymc_bnn", "NumPyro scan"),
+                ("pymc_bnn, JAX backend", "NumPyro scan"),
+                ("pymc_bnn", "NumPyro scan, float32"),
+            )
+        ]
         rows.append(
             [
                 kind,
                 *(float(np.median(times[label])) for label in contenders),
-                f"{np.median(ratio):.2f} ({ratio.min():.2f}-{ratio.max():.2f})",
+                *(f"{np.median(r):.2f} ({r.min():.2f}-{r.max():.2f})" for r in ratios),
             ]
         )
         print(kind, {k: np.round(v, 3).tolist() for k, v in times.items()}, flush=True)
@@ -178,17 +212,23 @@ def main(argv=None) -> str:
         [
             "## ADVI steps in their steady state (seconds per 1,000 steps)",
             f"Median of {args.rounds} interleaved rounds of {args.steps} steps each; ratio = "
-            "pymc_bnn / NumPyro scan per round, median (min-max). "
+            "pymc_bnn (Numba, PyTensor's default, or the JAX backend) / NumPyro scan per "
+            "round, median (min-max). Everything in float64 (JAX's x64 mode) but the "
+            "column `NumPyro scan, float32` (JAX's own default precision). "
             + f"Machine: {machine()}; {load_note()}.",
             table(
                 [
                     "model",
                     "pymc_bnn (fused)",
+                    "pymc_bnn, JAX backend",
                     "pymc_bnn, 2 BLAS threads",
                     "PyMC step (pm.fit)",
                     "NumPyro scan",
                     "NumPyro loop",
+                    "NumPyro scan, float32",
                     "pymc_bnn / NumPyro scan",
+                    "JAX backend / NumPyro scan",
+                    "pymc_bnn / NumPyro float32",
                 ],
                 rows,
             ),

@@ -47,6 +47,7 @@ from common import (
     Stopwatch,
     as_probs,
     codes,
+    jax_float64,
     machine,
     score_row,
     scores,
@@ -253,6 +254,7 @@ def main(argv=None) -> str:
     parser.add_argument("--steps", type=int, default=30_000)
     parser.add_argument("--csv", default=None)
     args = parser.parse_args(argv)
+    jax_float64()  # NumPyro at pymc_bnn's precision
     data = split(args.csv) if args.csv else split()
     runs = [
         ("pymc_bnn bnn_classifier + fit_advi", fit_pymc_bnn, args.seeds),

@@ -23,6 +23,19 @@ def split(path: str | os.PathLike = DEFAULT_CSV) -> CovertypeSplit:
     return covertype_split(path, random_seed=SEED)
 
 
+def jax_float64() -> None:
+    """Compute in float64 under JAX, as pymc_bnn does: JAX's default is float32.
+
+    Every benchmark with a NumPyro or JAX contender calls this first, so a script
+    compares at the same precision whether it runs alone or inside ``run.py`` (before,
+    only a module imported earlier in ``run.py`` switched it on, and the scripts run
+    alone timed NumPyro in float32).
+    """
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+
+
 def codes(data: CovertypeSplit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class labels and the integer codes 0..K-1 of the training and test targets."""
     classes = np.sort(data.y_train.unique())

@@ -29,9 +29,7 @@ import jax
 import jax.numpy as jnp
 import numba
 import numpy as np
-from common import RESULTS, load_note, machine, table
-
-jax.config.update("jax_enable_x64", True)
+from common import RESULTS, jax_float64, load_note, machine, table
 
 
 def _numba_loop(scalar):
@@ -71,6 +69,7 @@ def main(argv=None) -> str:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args(argv)
+    jax_float64()
     x = np.random.default_rng(0).normal(size=(12_000, 7))
     xj = jnp.asarray(x)
     jax_exp = jax.jit(jnp.exp)

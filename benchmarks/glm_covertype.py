@@ -39,6 +39,7 @@ from common import (
     Stopwatch,
     as_probs,
     codes,
+    jax_float64,
     machine,
     score_row,
     scores,
@@ -239,6 +240,7 @@ def main(argv=None) -> str:
     parser.add_argument("--nuts", action="store_true", help="also NUTS on cover type (slow)")
     parser.add_argument("--csv", default=None)
     args = parser.parse_args(argv)
+    jax_float64()  # NumPyro at pymc_bnn's precision
     data = split(args.csv) if args.csv else split()
 
     rows = []

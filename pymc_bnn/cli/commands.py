@@ -93,7 +93,7 @@ def fit(args: argparse.Namespace) -> int:
     seconds = fit_timed(estimator, Z_train, y_train)
     if args.method == "nuts":
         print(f"Sampled with NUTS from {estimator.sampler_}")
-    report = metrics(estimator, Z_test, y_test)
+    report = metrics(estimator.predict_proba_draws(Z_test), y_test)
     print(f"Held-out report ({len(X_test)} rows):")
     print(format_report({kind: report}, {kind: seconds}))
     extra = {

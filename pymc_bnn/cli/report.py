@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import pandas as pd
+import xarray as xr
 
 __all__ = ["format_report", "metrics"]
 
 
-def metrics(estimator: Any, X: pd.DataFrame, y) -> dict[str, float]:
+def metrics(probs: xr.DataArray, y) -> dict[str, float]:
     """Held-out accuracy, log score, calibration error, Brier score and mean epistemic entropy.
 
     Parameters
     ----------
-    estimator : BayesianSoftmaxClassifier or BayesianMLPClassifier
-        A fitted estimator.
-    X : pandas.DataFrame
-        Held-out features, prepared as for the fit.
+    probs : xarray.DataArray
+        Class probabilities per posterior draw on the held-out rows, as an
+        estimator's ``predict_proba_draws`` gives them.
     y : array_like
         Their labels.
 
@@ -26,10 +23,19 @@ def metrics(estimator: Any, X: pd.DataFrame, y) -> dict[str, float]:
     -------
     dict
         Metric name to value, in the order the report prints them.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> probs = xr.DataArray(
+    ...     np.array([[[0.9, 0.1], [0.2, 0.8]]]),
+    ...     dims=("draw", "obs", "classes"), coords={"classes": [0, 1]},
+    ... )
+    >>> metrics(probs, [0, 1])["accuracy"]
+    1.0
     """
     from pymc_bnn import uncertainty as u
 
-    probs = estimator.predict_proba_draws(X)
     y = np.asarray(y)
     return {
         "accuracy": float(np.mean(u.correct_predictions(probs, y))),

@@ -334,7 +334,10 @@ def fit_advi(
         Number of BLAS threads while fitting (``None`` leaves the setting alone).
     backend : str, optional
         PyTensor backend of the fit (``"numba"``, ``"c"``, ``"jax"``); default
-        PyTensor's.
+        PyTensor's.  ``"jax"`` suits full-batch fits of many rows: XLA
+        vectorizes the softmax's ``exp`` (on cover type's 12,000 rows about half
+        the time per step of Numba's, ``benchmarks/results/advi_steps.md``), but
+        it compiles again in every process and is slower on minibatches.
     callbacks : sequence of callable, optional
         ``callback(approx, losses, i)``, as in ``pm.fit``, called after every
         ``steps_per_call`` steps (and after the last) with ``i`` the number of

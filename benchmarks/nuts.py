@@ -43,7 +43,7 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
-from common import RESULTS, codes, machine, split, table
+from common import RESULTS, codes, jax_float64, machine, split, table
 from scipy.linalg import helmert
 
 from pymc_bnn import multinomial_glm
@@ -170,7 +170,7 @@ def run_numpyro(data, chains, precision):
         "diverging": np.asarray(extra["diverging"]),
     }
     result = _summary(post, stats, times[1], chains)
-    jax.config.update("jax_enable_x64", True)
+    jax_float64()  # back to the precision of every other contender
     # Its compile happens inside the first run and is not timed on its own; the two runs
     # differ by the machine's load as well, so their difference is no measurement.
     return {**result, "compile": f"in first run ({times[0]:.0f} s)", "label": "NumPyro's own NUTS"}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import xarray as xr
+
+if TYPE_CHECKING:  # an annotation only: importing the report does not import xarray
+    import xarray as xr
 
 __all__ = ["format_report", "metrics"]
 

@@ -45,6 +45,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn.models.bnn import bnn_classifier
+from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.glm import multinomial_glm
 from pymc_bnn.models.inference import blas_limits, fit_advi, interruptible
 from pymc_bnn.models.nuts import resolve_sampler, sample_nuts
@@ -640,7 +641,7 @@ class _BayesianClassifier(ClassifierMixin, BaseEstimator):
         """Refuse draws that lack a parameter of the rebuilt model or do not fit its shape."""
         try:
             predictor = self._fitted_predictor()
-            with pytensor.config.change_flags(mode="FAST_COMPILE"):
+            with quick_compile():
                 shapes = predictor.model.eval_rv_shapes()
         except Exception as err:  # a builder refusing an option names it
             raise ValueError(f"{file.parent}: cannot rebuild the model ({_short(err)})") from err

@@ -8,5 +8,7 @@
   returns, which predicts through the model's own graph;
 * :mod:`~pymc_bnn.models.glm`: :func:`multinomial_glm` (softmax regression);
 * :mod:`~pymc_bnn.models.bnn`: :func:`bnn_layer` and :func:`bnn_classifier`;
-* :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`.
+* :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`;
+* :mod:`~pymc_bnn.models.compile_mode`: :func:`quick_compile`, the mode of the
+  functions called once (draws, probabilities of new rows).
 """

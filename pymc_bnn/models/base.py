@@ -20,6 +20,7 @@ from pytensor.graph.replace import vectorize_graph
 from pytensor.graph.traversal import ancestors
 from pytensor.tensor.variable import TensorVariable
 
+from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import (
     LabelEncoder,
     check_counts,
@@ -86,7 +87,9 @@ def compile_probabilities(
     # model's graph inferred from its own data (a minibatch's rows) do not carry over.
     replace = {features: rows, **dict(zip(parameters, stacks, strict=True))}
     batched = pt.special.softmax(vectorize_graph(logits, replace=replace), axis=-1)
-    return pytensor.function([rows, *stacks], batched, on_unused_input="ignore")
+    # Called once per chunk of rows, each node on a whole stack of draws: quick_compile.
+    with quick_compile():
+        return pytensor.function([rows, *stacks], batched, on_unused_input="ignore")
 
 
 def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:

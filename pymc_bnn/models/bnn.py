@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike
 from pytensor.tensor.variable import TensorVariable
 
 from pymc_bnn.models.base import SoftmaxModel
+from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
@@ -142,7 +143,8 @@ def _n_inputs(inputs: TensorVariable) -> int:
     static = inputs.type.shape[-1]
     if static is not None:
         return int(static)
-    return int(pytensor.function([], inputs.shape[-1], mode="FAST_COMPILE")())
+    with quick_compile():
+        return int(pytensor.function([], inputs.shape[-1])())
 
 
 def _ensure_coord(model: pm.Model, dim: str, size: int) -> None:

@@ -49,6 +49,7 @@ from pytensor.scan.op import Scan
 from rich.console import Console
 from rich.progress import Progress, TextColumn
 
+from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
 
 __all__ = ["blas_limits", "compile_steps", "fit_advi", "interruptible"]
@@ -427,5 +428,6 @@ def fit_advi(
                 for callback in callbacks:
                     callback(approx, losses[:done], done)
         approx.hist = inference.hist = losses
-        idata = approx.sample(draws, random_seed=random_seed)
+        with quick_compile():  # one call drawing every draw at once
+            idata = approx.sample(draws, random_seed=random_seed)
     return idata, approx

@@ -194,14 +194,17 @@ def _check_probability_values(values: np.ndarray) -> None:
         raise ValueError(
             f"probs must have at least one draw, observation and class; got shape {values.shape}."
         )
-    if np.isnan(values).any():
-        raise ValueError(f"probs must not contain NaN; found {np.isnan(values).sum()} NaN.")
-    if (values < 0).any() or np.isinf(values).any():
-        bad = values[(values < 0) | np.isinf(values)]
-        raise ValueError(f"probs must be finite and nonnegative; got entries {bad[:5]}.")
+    # Two passes over the draws when they are valid: a NaN or an infinity makes its
+    # row's sum non-finite, and the entry-wise checks run only then.
+    sums = values.sum(axis=-1, dtype=np.float64)
+    if not np.isfinite(sums).all() or values.min() < 0:
+        if np.isnan(values).any():
+            raise ValueError(f"probs must not contain NaN; found {np.isnan(values).sum()} NaN.")
+        if (values < 0).any() or np.isinf(values).any():
+            bad = values[(values < 0) | np.isinf(values)]
+            raise ValueError(f"probs must be finite and nonnegative; got entries {bad[:5]}.")
     dtype = values.dtype.name if values.dtype.kind == "f" else "float64"
     atol = simplex_atol(dtype)
-    sums = values.sum(axis=-1, dtype=np.float64)
     bad = ~sums_to_one(sums, dtype)
     if bad.any():
         raise ValueError(

@@ -21,7 +21,7 @@ N_UNSURE = 6
 """Rows in the demo's class-probability plot: the most uncertain held-out rows."""
 MIN_PROBABILITY = 0.05
 """Classes below this probability in every shown row are left out of that plot."""
-COLD_MINUTES = "2 minutes"
+COLD_MINUTES = "1 to 2 minutes"
 WARM_SECONDS = 20
 """Measured times of a first (compiling) and a later demo run, quoted by the demo."""
 

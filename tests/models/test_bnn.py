@@ -21,6 +21,7 @@ from scipy.special import softmax
 
 import pymc_bnn as pb
 from pymc_bnn.models.bnn import ACTIVATIONS, BayesianNeuralNetwork, bnn_classifier, bnn_layer
+from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.inference import fit_advi
 from pymc_bnn.uncertainty import entropy_decomposition
 
@@ -310,11 +311,14 @@ def test_minibatch_model_refuses_set_X_but_predicts(blob_fit):
 @pytest.mark.slow
 def test_full_data_model_predicts_new_rows_of_any_length():
     X, y = blobs(20, seed=3)
-    with pm.Model():
+    # quick_compile: what is tested does not depend on the backend (Numba's compiles of
+    # the steps and of the predictive draws took 18 s of a cold run).
+    with pm.Model(), quick_compile():
         net = bnn_classifier("y", X, y, hidden=(4,), random_seed=0)
         idata, _ = fit_advi(3000, draws=200, random_seed=0, progressbar=False)
     X_new, y_new = blobs(7, seed=4)
-    draws = net.sample_posterior_predictive(idata, X_new, random_seed=1)
+    with quick_compile():
+        draws = net.sample_posterior_predictive(idata, X_new, random_seed=1)
     assert draws.sizes == {"chain": 1, "draw": 200, "obs": 21}
     # Label frequencies over the 200 draws estimate the posterior mean probabilities
     # (standard error <= 0.5 / sqrt(200) = 0.035; tolerance 0.125 is 3.5 of them).

@@ -107,6 +107,19 @@ def test_compiled_once_per_handle():
     assert glm._probabilities is compiled
 
 
+def test_compile_probabilities_compiles_without_numba_or_c():
+    # quick_compile: Numba's compile of the probabilities cost 13-19 s per model on an
+    # empty cache (the demo, 2026-12-03) for a function called once per chunk of rows.
+    from pytensor.link.vm import VMLinker
+
+    with pm.Model():
+        X = pm.Data("X", np.zeros((1, 2)))
+        w = pm.Normal("w", shape=(2, 3))
+    f = compile_probabilities(X @ w, X, [w])
+    assert isinstance(f.maker.linker, VMLinker)  # not Numba's linker
+    assert f.maker.linker.c_thunks is False  # Python thunks: no C compiler either
+
+
 def test_compile_probabilities_batches_over_draws():
     """Each draw's probabilities equal the unbatched softmax of that draw."""
     rng = np.random.default_rng(0)

@@ -119,6 +119,26 @@ def test_fast_compile_steps_compile_no_c_code(no_c_modules, how):
         assert np.isfinite(steps(10)).all()
 
 
+def test_draws_from_the_approximation_compile_without_numba_or_c(monkeypatch):
+    # quick_compile: Numba's compile of the draw function cost 5-7 s per model on an
+    # empty cache (the demo, 2026-12-03) for one call drawing every draw.
+    seen = []
+    sample = pm.Approximation.sample
+
+    def spy(self, *args, **kwargs):
+        seen.append((pytensor.config.mode, pytensor.config.cxx))
+        return sample(self, *args, **kwargs)
+
+    monkeypatch.setattr(pm.Approximation, "sample", spy)
+    # The steps in FAST_COMPILE (no Numba compile for this test) but with the C compiler
+    # left as it is: only fit_advi's own quick_compile empties it around the draws.
+    with pm.Model(), pytensor.config.change_flags(mode="FAST_COMPILE"):
+        pm.Normal("mu", 0, 1)
+        idata, _ = fit_advi(10, draws=7, random_seed=0, progressbar=False)
+    assert seen == [("FAST_COMPILE", "")]
+    assert idata["posterior"]["mu"].shape == (1, 7)
+
+
 @pytest.mark.slow
 def test_jax_backend_fits_through_static_length_scans():
     """fit_advi(backend="jax"): JAX's scan needs a static length (it failed with a traced one).

@@ -211,10 +211,14 @@ def test_demo_compares_the_models_and_writes_plots(tmp_path):
     accuracies = [float(v) for v in re.search(r"accuracy\s+(\S+)\s+(\S+)", out.stdout).groups()]
     assert min(accuracies) > 0.85  # chance is 0.1
     assert re.search(r"Wall time [0-9.]+ s", out.stdout)
+    # --backend auto: JAX, installed with the test extra (no first-run compile note)
+    fitting = [line for line in out.stdout.splitlines() if line.startswith("Fitting")]
+    assert len(fitting) == 2 and all("compiled by JAX" in line for line in fitting), fitting
+    assert "First run" not in out.stdout
     files = {p.name for p in out_dir.iterdir()}
     assert {"reliability.png", "accuracy_rejection.png", "summary.md", "summary.json"} <= files
     summary = json.loads((out_dir / "summary.json").read_text())
-    assert set(summary["models"]) == {"softmax", "BNN"}
+    assert set(summary["models"]) == {"softmax", "BNN"} and summary["backend"] == "jax"
     assert (out_dir / "reliability.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -684,9 +688,10 @@ def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp
     frame.to_csv(tmp_path / "huge.csv", index=False)
     out = run(
         "fit", tmp_path / "huge.csv", "--target", "species", "--iterations", 500, "--draws", 50,
-        "--out", tmp_path / "m", "--no-progress", "--seed", 1,
+        "--out", tmp_path / "m", "--no-progress", "--seed", 1, "--backend", "numba",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
+    assert "(ADVI 500 iterations) on" in out.stdout  # Numba, PyTensor's default: not JAX
     text = (tmp_path / "m" / "metadata.json").read_text()
     meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in metadata.json"))
     train = _training_rows(tmp_path / "huge.csv", seed=1)
@@ -916,3 +921,14 @@ def test_package_warnings_are_one_line_messages(capsys):
     with _one_line_warnings():
         warnings.warn("constant columns ['a']", CollinearityWarning, stacklevel=1)
     assert capsys.readouterr().err == "pymc-bnn: warning: constant columns ['a']\n"
+
+
+def test_backend_auto_is_jax_when_installed_else_numba(monkeypatch):
+    from pymc_bnn.cli import estimators
+
+    real = estimators.importlib.util.find_spec
+    assert estimators.compile_mode("auto") == ("JAX" if real("jax") else None)
+    monkeypatch.setattr(estimators.importlib.util, "find_spec", lambda name: None)
+    assert estimators.compile_mode("auto") is None  # Numba, PyTensor's default
+    assert estimators.compile_mode("jax") == "JAX"
+    assert estimators.compile_mode("jax", method="nuts") is None  # the samplers compile

@@ -109,6 +109,17 @@ def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _backend(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "jax", "numba"],
+        default="auto",
+        help="what compiles the ADVI steps: jax (seconds, on every run) or numba (PyTensor's "
+        "default: about a minute on a first run, cached for later runs, faster minibatch "
+        "steps); auto: jax when installed",
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_seed, default=0, help="random seed")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -156,6 +167,7 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
     demo.add_argument("--iterations", type=_positive_int, default=10_000, help="ADVI iterations")
     demo.add_argument("--hidden", type=_parse_hidden, default="20,20", help="BNN layer widths")
     demo.add_argument("--batch-size", type=_positive_int, default=256, help="ADVI minibatch rows")
+    _backend(demo)
     _common(demo)
     demo.set_defaults(func=_command("demo", "demo"))
 
@@ -207,6 +219,7 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
         "all, or none",
     )
     fit.add_argument("--out", default="pymc-bnn-model", help="model folder")
+    _backend(fit)
     _common(fit)
     fit.set_defaults(func=_command("commands", "fit"))
 

@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from pymc_bnn.cli.errors import CLIError, one_line, short_list
-from pymc_bnn.cli.estimators import MODEL_ALIASES, describe, fit_timed, make_estimator
+from pymc_bnn.cli.estimators import (
+    MODEL_ALIASES,
+    compile_mode,
+    describe,
+    fit_timed,
+    make_estimator,
+)
 from pymc_bnn.cli.outputs import check_model_dir, check_new_file
 from pymc_bnn.cli.report import format_report, metrics
 from pymc_bnn.cli.scaling import (
@@ -83,6 +89,7 @@ def fit(args: argparse.Namespace) -> int:
         draws=args.draws,
         random_state=args.seed,
         progressbar=not args.no_progress,
+        compile_mode=compile_mode(args.backend, args.method),
         # Options other commands' owners add to the fit parser, passed on when present.
         **{k: getattr(args, k) for k in ("nuts_sampler", "collinearity") if hasattr(args, k)},
     )

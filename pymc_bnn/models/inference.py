@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
@@ -201,6 +202,7 @@ def compile_steps(
 
     compile_kwargs = resolve_backend_compile_kwargs(backend, None)
     mode = get_mode(compile_kwargs.get("mode"))
+    jax = isinstance(mode.linker, JAXLinker)
 
     def compile_scan(length) -> Function:
         *finals, losses = pytensor.scan(
@@ -218,12 +220,22 @@ def compile_steps(
         # FAST_COMPILE (about 80 C modules, 36 s on a cold cache, for a mode asked for
         # its fast compile): no C compiler while linking in that mode.
         fast = mode is get_mode("FAST_COMPILE")
-        with pytensor.config.change_flags(**({"cxx": ""} if fast else {})):
+        with (
+            pytensor.config.change_flags(**({"cxx": ""} if fast else {})),
+            warnings.catch_warnings(),
+        ):
+            if jax:
+                # Expected under JAX, and taken care of: each function threads its own copy
+                # of the generators (_StaticLengthSteps), and the parameter checks and
+                # Minibatch's shape assertion cannot run inside a traced loop (a NaN loss
+                # still stops the fit, naming its step: fit_advi).
+                for message in ("The RandomType SharedVariables", "Skipping .* as JAX tracing"):
+                    warnings.filterwarnings("ignore", message=message, category=UserWarning)
             fn = pytensor.function(inputs, losses, updates=last, **compile_kwargs)
         forget_constant_traces(outputs)
         return fn
 
-    if isinstance(mode.linker, JAXLinker):
+    if jax:
         shared = [
             v
             for v in variables

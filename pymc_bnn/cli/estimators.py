@@ -30,10 +30,10 @@ BACKENDS = {"jax": "JAX", "numba": None}
 
 The backend compiles an ADVI fit's steps.  JAX compiles each of the demo's two
 fits in about 2 s, on every run; Numba (PyTensor's default) took 48 and 17 s on
-an empty compile cache and loads them from the cache on later runs, and runs
-minibatch steps 1.1-1.4 times as fast as JAX (``benchmarks/results/advi_steps.md``).
-The demo took 14 s in all with JAX, cold or warm, against 91 s cold and 10-15 s
-warm with Numba (2-core AMD EPYC, 2026-12-03).  ``auto`` is JAX when it is
+an empty compile cache and loads them from its cache later, where it runs
+minibatch steps 1.1-1.6 times as fast as JAX (``benchmarks/results/advi_steps.md``).
+The whole demo took 18-22 s wall with JAX on an empty cache and 16-19 s later,
+against 91 s and 14-16 s with Numba (2-core AMD EPYC, 2026-12-03).  ``auto`` is JAX when it is
 installed (the ``nuts`` and ``test`` extras), else Numba."""
 
 

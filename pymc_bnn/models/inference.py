@@ -60,6 +60,11 @@ METHODS = {"advi": pm.ADVI, "fullrank_advi": pm.FullRankADVI}
 STEPS_PER_CALL = 100
 """Optimization steps per compiled call in :func:`fit_advi` (callbacks run between calls)."""
 
+JAX_STEPS_PER_CALL = 1000
+"""The same under the JAX backend, where a call costs more: its arguments are copied in
+(about 3.7 ms per call for the 12,000-row cover-type softmax regression, 5% of 100
+full-batch steps; 2026-12-03, AMD EPYC), where a Numba call costs microseconds."""
+
 
 def blas_limits(threads: int | None) -> AbstractContextManager:
     """Context limiting the BLAS libraries to ``threads`` threads (``None``: no change).
@@ -316,7 +321,7 @@ def fit_advi(
     blas_threads: int | None = 1,
     backend: str | None = None,
     callbacks: Sequence[Callable] | None = None,
-    steps_per_call: int = STEPS_PER_CALL,
+    steps_per_call: int | None = None,
     **objective_kwargs,
 ) -> tuple[xr.DataTree, pm.Approximation]:
     """Fit the model with ADVI and return posterior draws and the approximation.
@@ -355,8 +360,9 @@ def fit_advi(
         ``callback(approx, losses, i)``, as in ``pm.fit``, called after every
         ``steps_per_call`` steps (and after the last) with ``i`` the number of
         steps done and ``losses`` the loss of each of them.
-    steps_per_call : int, default 100
-        Optimization steps per compiled call (:func:`compile_steps`).  The fit
+    steps_per_call : int, optional
+        Optimization steps per compiled call (:func:`compile_steps`); default
+        100, and 1,000 under the JAX backend, whose calls cost more.  The fit
         is the same for any value; it sets how often callbacks, the progress
         bar and a learning-rate ``decay`` are updated.
     **objective_kwargs
@@ -394,7 +400,8 @@ def fit_advi(
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
     check_positive_int(n, "n")
-    check_positive_int(steps_per_call, "steps_per_call")
+    if steps_per_call is not None:
+        check_positive_int(steps_per_call, "steps_per_call")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive; got {learning_rate!r}.")
     if not 0 < decay <= 1:
@@ -421,6 +428,9 @@ def fit_advi(
         steps = compile_steps(
             inference, rate, random_seed=seed, backend=backend, **objective_kwargs
         )
+        if steps_per_call is None:
+            jax = isinstance(steps, _StaticLengthSteps)
+            steps_per_call = JAX_STEPS_PER_CALL if jax else STEPS_PER_CALL
         losses = np.full(n, np.nan)
         done = 0
         with _progress(progressbar) as progress:

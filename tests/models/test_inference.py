@@ -148,12 +148,19 @@ def test_jax_backend_fits_through_static_length_scans():
     calls of 1,000 also run the remainder (500), a second compiled function.
     """
     pytest.importorskip("jax")
+    seen = []
     with pm.Model():
         mu = pm.Normal("mu", 0, 10)
         pm.Normal("obs", mu, 1, observed=np.full(100, 3.0))
         idata, approx = fit_advi(
-            2500, backend="jax", steps_per_call=1000, draws=2000, random_seed=0, progressbar=False
+            2500,
+            backend="jax",
+            draws=2000,
+            random_seed=0,
+            progressbar=False,
+            callbacks=[lambda approx, losses, i: seen.append(i)],
         )
+    assert seen == [1000, 2000, 2500]  # JAX's default: 1,000 steps per call
     assert np.isfinite(approx.hist).all() and len(approx.hist) == 2500
     draws = idata["posterior"]["mu"].values
     assert abs(draws.mean() - 3.0) < 0.02  # 2,000 draws: Monte Carlo error 0.002

@@ -46,7 +46,12 @@ from common import RESULTS, codes, jax_float64, load_note, machine, split, table
 from scipy.linalg import helmert
 
 import pymc_bnn as pb
-from pymc_bnn.models.inference import blas_limits, compile_steps
+from pymc_bnn.models.inference import (
+    JAX_STEPS_PER_CALL,
+    STEPS_PER_CALL,
+    blas_limits,
+    compile_steps,
+)
 
 HIDDEN = (20, 20)
 BATCH = 256
@@ -75,8 +80,9 @@ def pymc_contenders(data, kind: str) -> dict:
     def fused(backend=None):
         advi = pm.ADVI(model=_pymc_model(data, kind), random_seed=0)
         steps = compile_steps(advi, LEARNING_RATE, random_seed=0, backend=backend)
-        steps(100)
-        return lambda n: [steps(100) for _ in range(n // 100)]
+        k = JAX_STEPS_PER_CALL if backend == "jax" else STEPS_PER_CALL  # as fit_advi calls
+        steps(k)
+        return lambda n: [steps(k) for _ in range(n // k)]
 
     def one_step():
         advi = pm.ADVI(model=_pymc_model(data, kind), random_seed=0)

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from pymc_bnn.cli.errors import CLIError, one_line
-from pymc_bnn.cli.estimators import MODEL_ALIASES, MODEL_KINDS
+from pymc_bnn.cli.estimators import BACKENDS, MODEL_ALIASES, MODEL_KINDS
 from pymc_bnn.cli.outputs import DEMO_MARKER, prepare_dir
 
 __all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
@@ -112,7 +112,7 @@ def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 def _backend(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
-        choices=["auto", "jax", "numba"],
+        choices=["auto", *BACKENDS],
         default="auto",
         help="what compiles the ADVI steps: jax (seconds, on every run) or numba (PyTensor's "
         "default: about a minute on a first run, cached for later runs, faster minibatch "

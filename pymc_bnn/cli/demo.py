@@ -9,7 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pymc_bnn.cli.estimators import compile_mode, describe, fit_timed, make_estimator
+from pymc_bnn.cli.estimators import (
+    BACKENDS,
+    compile_mode,
+    describe,
+    fit_timed,
+    make_estimator,
+)
 from pymc_bnn.cli.outputs import DEMO_MARKER, prepare_dir
 from pymc_bnn.cli.report import format_report, metrics
 from pymc_bnn.cli.scaling import make_scaler
@@ -148,7 +154,7 @@ def demo(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "iterations": args.iterations,
         "batch_size": args.batch_size,
-        "backend": "jax" if mode == "JAX" else "numba",
+        "backend": next(name for name, m in BACKENDS.items() if m == mode),
         "hidden": list(args.hidden),
         "held_out_rows": len(X_test),
         "models": {n: {**columns[n], "fit time (s)": seconds[n]} for n in columns},

@@ -92,6 +92,21 @@ def _zerosum_basis(k: int) -> np.ndarray:
     return helmert(k, full=False)
 
 
+def _to_zerosum(free: TensorVariable, k: int) -> TensorVariable:
+    """``free @ basis``: the free ``(..., k - 1)`` block mapped to ``k`` classes summing to zero.
+
+    Written as a broadcast product summed over ``k - 1``, not as a matrix product:
+    PyTensor's ``reassociate_matmul_chain`` rewrite would otherwise turn
+    ``X @ (free @ basis)`` into ``(X @ free) @ basis``, fewer multiplications but one
+    more pass over an ``(n, k - 1)`` array, forward and backward.  Under the JAX backend
+    a full-batch ADVI step on the 12,000-row cover-type data, every column free, took
+    1.99 s per 1,000 steps that way against 1.28 s written this way (medians of 5
+    interleaved rounds, 2026-12-03; Numba's steps hardly differed).
+    """
+    basis = pt.as_tensor(_zerosum_basis(k))
+    return (free[..., :, None] * basis).sum(axis=-2)
+
+
 def _identified(
     name: str,
     scale,
@@ -120,7 +135,7 @@ def _identified(
     else:
         free = factory(f"{name}_raw", free_shape)
     if identification == "zerosum":
-        value = pt.dot(free, pt.as_tensor(_zerosum_basis(k)))
+        value = _to_zerosum(free, k)
     elif identification == "reference":
         value = pt.concatenate([pt.zeros((*rows, 1)), free], axis=-1)
     else:

@@ -11,10 +11,10 @@ import numpy as np
 
 from pymc_bnn.cli.estimators import (
     BACKENDS,
-    compile_mode,
     describe,
     fit_timed,
     make_estimator,
+    resolve_backend,
 )
 from pymc_bnn.cli.outputs import DEMO_MARKER, prepare_dir
 from pymc_bnn.cli.report import format_report, metrics
@@ -122,7 +122,8 @@ def demo(args: argparse.Namespace) -> int:
         f"Digits data (scikit-learn, offline): {len(X)} rows of 8x8 pixels, {X.shape[1]} "
         f"features, {len(np.unique(y))} classes; 70/30 stratified split, seed {args.seed}"
     )
-    mode = compile_mode(args.backend)
+    backend = resolve_backend(args.backend)
+    mode = BACKENDS[backend]
     stamp = _compile_stamp()
     if mode is None and not stamp.exists():
         print(
@@ -154,7 +155,7 @@ def demo(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "iterations": args.iterations,
         "batch_size": args.batch_size,
-        "backend": next(name for name, m in BACKENDS.items() if m == mode),
+        "backend": backend,
         "hidden": list(args.hidden),
         "held_out_rows": len(X_test),
         "models": {n: {**columns[n], "fit time (s)": seconds[n]} for n in columns},

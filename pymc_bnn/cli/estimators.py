@@ -16,6 +16,7 @@ __all__ = [
     "describe",
     "fit_timed",
     "make_estimator",
+    "resolve_backend",
 ]
 
 MODEL_KINDS = {"softmax": "Bayesian softmax regression", "bnn": "Bayesian neural network"}
@@ -40,6 +41,21 @@ several hundred thousand minibatch steps (about 50 s of Numba compile for a firs
 against 0.07 ms per step: the cover-type BNN of ``advi_steps.md``, 0.284 against 0.214 ms)."""
 
 
+def resolve_backend(backend: str) -> str:
+    """The backend ``--backend`` names: ``auto`` is ``jax`` when JAX is installed, else ``numba``.
+
+    Examples
+    --------
+    >>> resolve_backend("numba")
+    'numba'
+    """
+    if backend == "auto":
+        backend = "jax" if importlib.util.find_spec("jax") is not None else "numba"
+    if backend not in BACKENDS:
+        raise CLIError(f"--backend must be one of auto, {', '.join(BACKENDS)}; got {backend!r}")
+    return backend
+
+
 def compile_mode(backend: str, method: str = "advi") -> str | None:
     """The estimator's ``compile_mode`` for ``--backend`` (``auto``, ``jax`` or ``numba``).
 
@@ -53,16 +69,7 @@ def compile_mode(backend: str, method: str = "advi") -> str | None:
     >>> compile_mode("jax", method="nuts") is None
     True
     """
-    if method != "advi":
-        return None
-    if backend == "auto":
-        backend = "jax" if importlib.util.find_spec("jax") is not None else "numba"
-    try:
-        return BACKENDS[backend]
-    except KeyError:
-        raise CLIError(
-            f"--backend must be one of auto, {', '.join(BACKENDS)}; got {backend!r}"
-        ) from None
+    return BACKENDS[resolve_backend(backend)] if method == "advi" else None
 
 
 def _kind(kind: str) -> str:

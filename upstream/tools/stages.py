@@ -724,5 +724,6 @@ from stage_08 import STAGE_08, STAGE_09  # noqa: E402
 from stage_10 import STAGE_10  # noqa: E402
 from stage_11 import STAGE_11  # noqa: E402
 from stage_12 import STAGE_12  # noqa: E402
+from stage_13 import STAGE_13  # noqa: E402
 
-STAGES += [STAGE_08, STAGE_09, STAGE_10, STAGE_11, STAGE_12]
+STAGES += [STAGE_08, STAGE_09, STAGE_10, STAGE_11, STAGE_12, STAGE_13]

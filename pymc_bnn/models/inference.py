@@ -26,7 +26,9 @@ explained in ``docs/tutorials/bnn-covertype.md``):
 
 from __future__ import annotations
 
+import _thread
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -89,8 +91,11 @@ def interruptible() -> Iterator[None]:
     have so far, and an interrupt that lands inside compiled (Numba) code can
     surface as another exception (``SystemError``).  Inside this context a
     SIGINT is recorded, and the block ends by raising ``KeyboardInterrupt``
-    whatever happened to the first one.  Outside the main thread (where Python
-    delivers no signals) it changes nothing.
+    whatever happened to the first one.  An interrupt raised where Python can
+    only print it (a garbage-collector callback such as JAX's, a ``__del__``:
+    "Exception ignored in ...") is delivered again at once, so a long call in
+    the block does not run to its end first.  Outside the main thread (where
+    Python delivers no signals) it changes nothing.
 
     Examples
     --------
@@ -110,12 +115,22 @@ def interruptible() -> Iterator[None]:
         return
     interrupted = []
     previous = signal.getsignal(signal.SIGINT)
+    previous_hook = sys.unraisablehook
 
     def handler(signum, frame):
         interrupted.append(signum)
         raise KeyboardInterrupt
 
+    def unraisable(info):
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            # It landed where it is ignored: deliver it again from another thread, once
+            # the callback has returned (delivered now, it would land in this hook).
+            threading.Timer(0.01, _thread.interrupt_main).start()
+            return
+        previous_hook(info)
+
     signal.signal(signal.SIGINT, handler)
+    sys.unraisablehook = unraisable
     try:
         yield
     except BaseException:
@@ -123,6 +138,7 @@ def interruptible() -> Iterator[None]:
             raise KeyboardInterrupt from None
         raise
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
     if interrupted:
         raise KeyboardInterrupt

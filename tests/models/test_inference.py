@@ -258,3 +258,35 @@ def test_bad_arguments_are_named(kwargs, message):
         pm.Normal("x")
         with pytest.raises(ValueError, match=message):
             fit_advi(10, progressbar=False, **kwargs)
+
+
+def test_an_interrupt_ignored_in_a_gc_callback_is_delivered_again():
+    """Ctrl-C that lands in a garbage-collector callback (JAX registers one) is printed as
+    "Exception ignored" and lost; ``interruptible`` delivers it again at once.  Before
+    that, a CI run's Ctrl-C test waited 120 s for a drawing loop to end."""
+    import gc
+    import signal
+    import time
+
+    from pymc_bnn.models.inference import interruptible
+
+    raised = []
+
+    def callback(phase, info):
+        if phase == "start" and not raised:
+            raised.append(True)
+            signal.raise_signal(signal.SIGINT)  # the handler raises here, inside gc
+
+    finished = []
+    gc.callbacks.append(callback)
+    try:
+        with pytest.raises(KeyboardInterrupt), interruptible():
+            gc.collect()
+            deadline = time.monotonic() + 10  # a long call, as drawing can be
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+            finished.append(True)  # not reached: the interrupt comes first
+    finally:
+        gc.callbacks.remove(callback)
+    assert raised == [True]
+    assert finished == []

@@ -121,11 +121,17 @@ def interruptible() -> Iterator[None]:
         interrupted.append(signum)
         raise KeyboardInterrupt
 
+    active = [True]
+
+    def deliver_again():
+        if active:  # not after the block: it has raised KeyboardInterrupt by then
+            _thread.interrupt_main()
+
     def unraisable(info):
         if isinstance(info.exc_value, KeyboardInterrupt):
             # It landed where it is ignored: deliver it again from another thread, once
             # the callback has returned (delivered now, it would land in this hook).
-            threading.Timer(0.01, _thread.interrupt_main).start()
+            threading.Timer(0.01, deliver_again).start()
             return
         previous_hook(info)
 
@@ -138,6 +144,7 @@ def interruptible() -> Iterator[None]:
             raise KeyboardInterrupt from None
         raise
     finally:
+        active.clear()
         sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous)
     if interrupted:

@@ -11,6 +11,11 @@ differences about 1e-14).
 
 from __future__ import annotations
 
+import gc
+import signal
+import time
+from contextlib import contextmanager
+
 import numpy as np
 import pymc as pm
 import pytensor
@@ -21,7 +26,7 @@ from pytensor.scan.op import Scan
 
 import pymc_bnn as pb
 from pymc_bnn.models.compile_mode import quick_compile
-from pymc_bnn.models.inference import compile_steps, fit_advi
+from pymc_bnn.models.inference import compile_steps, fit_advi, interruptible
 
 
 def _model(batch_size):
@@ -260,16 +265,9 @@ def test_bad_arguments_are_named(kwargs, message):
             fit_advi(10, progressbar=False, **kwargs)
 
 
-def test_an_interrupt_ignored_in_a_gc_callback_is_delivered_again():
-    """Ctrl-C that lands in a garbage-collector callback (JAX registers one) is printed as
-    "Exception ignored" and lost; ``interruptible`` delivers it again at once.  Before
-    that, a CI run's Ctrl-C test waited 120 s for a drawing loop to end."""
-    import gc
-    import signal
-    import time
-
-    from pymc_bnn.models.inference import interruptible
-
+@contextmanager
+def _interrupt_at_next_gc():
+    """A SIGINT raised inside a garbage-collector callback (where Python ignores it)."""
     raised = []
 
     def callback(phase, info):
@@ -277,16 +275,33 @@ def test_an_interrupt_ignored_in_a_gc_callback_is_delivered_again():
             raised.append(True)
             signal.raise_signal(signal.SIGINT)  # the handler raises here, inside gc
 
-    finished = []
     gc.callbacks.append(callback)
     try:
+        yield raised
+    finally:
+        gc.callbacks.remove(callback)
+
+
+def test_an_interrupt_ignored_in_a_gc_callback_is_delivered_again():
+    """Ctrl-C that lands in a garbage-collector callback (JAX registers one) is printed as
+    "Exception ignored" and lost; ``interruptible`` delivers it again at once.  Before
+    that, a CI run's Ctrl-C test waited 120 s for a drawing loop to end."""
+    finished = []
+    with _interrupt_at_next_gc() as raised:
         with pytest.raises(KeyboardInterrupt), interruptible():
             gc.collect()
             deadline = time.monotonic() + 10  # a long call, as drawing can be
             while time.monotonic() < deadline:
                 time.sleep(0.01)
             finished.append(True)  # not reached: the interrupt comes first
-    finally:
-        gc.callbacks.remove(callback)
     assert raised == [True]
     assert finished == []
+
+
+def test_an_interrupt_delivered_again_never_arrives_after_the_block():
+    """The block that ends first raises the recorded interrupt itself; the second delivery
+    must not land in the code after it (a CLI cleaning up its partial output)."""
+    with _interrupt_at_next_gc():
+        with pytest.raises(KeyboardInterrupt), interruptible():
+            gc.collect(0)  # quick; ignored there, the block ends at once
+    time.sleep(0.2)  # the timer of the second delivery fires here: nothing happens

@@ -93,8 +93,8 @@ def interruptible() -> Iterator[None]:
     SIGINT is recorded, and the block ends by raising ``KeyboardInterrupt``
     whatever happened to the first one.  An interrupt raised where Python can
     only print it (a garbage-collector callback such as JAX's, a ``__del__``:
-    "Exception ignored in ...") is delivered again at once, so a long call in
-    the block does not run to its end first.  Outside the main thread (where
+    "Exception ignored in ...") is delivered again about 10 ms later, so a long
+    call in the block does not run to its end first.  Outside the main thread (where
     Python delivers no signals) it changes nothing.
 
     Examples

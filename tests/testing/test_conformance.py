@@ -4,9 +4,12 @@ One subprocess checks every property against PyMC and pymc_bnn on a small
 example budget (--json); the assertions below read its report.  Each
 disagreement listed in docs/distributions.md must be among the failures, the
 control (pymc_bnn) must hold throughout, and reproducers must show the wrong
-value when run on their own.  These start interpreters and take about a minute,
-so they are marked ``slow``; the in-process tests at the end (``check_property``
-and ``run`` on one property) stay in the fast loop.
+value when run on their own.  These judge the installed PyMC, not pymc_bnn, and
+compile PyMC's graphs (about two minutes on an empty compile cache): they are
+marked ``upstream`` and run in ``make check-upstream`` (CI runs it after ``make
+test``), beside test_patched.py.  The runner's own tests (the control alone,
+without hypothesis) stay in ``make test``, and the in-process tests at the end
+(``check_property`` and ``run`` on one property) in the fast loop.
 """
 
 import argparse
@@ -85,12 +88,14 @@ def _failures(report, implementation):
     }
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 def test_exit_status_is_one_when_upstream_fails(report):
     assert report["returncode"] == report["exit_status"] == 1
     assert report["pymc"] and report["examples"] == 10
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 def test_control_holds_everywhere(report):
     control = [r for r in report["results"] if r["implementation"] == "pymc_bnn"]
@@ -98,6 +103,7 @@ def test_control_holds_everywhere(report):
     assert _failures(report, "pymc_bnn") == {}
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 @pytest.mark.parametrize("section", DOCUMENTED)
 def test_every_documented_disagreement_is_reported(report, section):
@@ -109,6 +115,7 @@ def test_every_documented_disagreement_is_reported(report, section):
         assert r["reproducer"].startswith("import numpy as np, pymc as pm")
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 def test_every_upstream_failure_is_in_the_root_cause_table(report):
     """docs/upstream.md's table names every property PyMC fails (a new finding needs a row)."""
@@ -118,6 +125,7 @@ def test_every_upstream_failure_is_in_the_root_cause_table(report):
         assert f"{name}" in table, f"{prop} fails but docs/upstream.md does not list it"
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 def test_dirichlet_multinomial_findings(report):
     failures = _failures(report, "pymc")
@@ -129,6 +137,7 @@ def test_dirichlet_multinomial_findings(report):
         assert prop in failures
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "prop",
@@ -152,6 +161,7 @@ def test_reproducer_alone_shows_the_wrong_value(report, prop):
     assert not np.isclose(float(shown), float(r["expected"]))
 
 
+@pytest.mark.upstream
 @pytest.mark.slow
 def test_text_report_and_filters():
     out = subprocess.run(

@@ -19,6 +19,9 @@ import pytest
 
 from pymc_bnn.testing.conformance import PATCHES
 
+#: Judges PyMC with the patches applied, not pymc_bnn: ``make check-upstream``.
+pytestmark = pytest.mark.upstream
+
 RUN = [sys.executable, "-m", "pymc_bnn.testing.conformance", "--examples", "10", "--seed", "0"]
 
 

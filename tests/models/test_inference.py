@@ -284,7 +284,8 @@ def _interrupt_at_next_gc():
 
 def test_an_interrupt_ignored_in_a_gc_callback_is_delivered_again():
     """Ctrl-C that lands in a garbage-collector callback (JAX registers one) is printed as
-    "Exception ignored" and lost; ``interruptible`` delivers it again at once.  Before
+    "Exception ignored" and lost; ``interruptible`` delivers it again about 10 ms later
+    (a timer thread), well before the 10 s call below would end.  Before
     that, a CI run's Ctrl-C test waited 120 s for a drawing loop to end."""
     finished = []
     with _interrupt_at_next_gc() as raised:

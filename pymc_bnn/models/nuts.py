@@ -28,9 +28,10 @@ nutpie or JAX until a sampler is asked for.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Literal
 
 import pymc as pm
@@ -45,6 +46,7 @@ __all__ = [
     "installed_samplers",
     "resolve_sampler",
     "sample_nuts",
+    "start_jax_cpu_devices",
 ]
 
 NutsSampler = Literal["auto", "nutpie", "numpyro", "blackjax", "pymc"]
@@ -159,6 +161,47 @@ def _operation(err: BaseException) -> str:
     return (match.group("op") if match else text).strip().rstrip(".")
 
 
+def start_jax_cpu_devices(chains: int = 1) -> int:
+    """Start JAX on as many CPU devices as there are cores (or chains), not PyMC's 100.
+
+    ``pm.sample(nuts_sampler="numpyro" | "blackjax")`` imports
+    ``pymc.sampling.jax``, which sets
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=100`` (PyMC 6.4,
+    ``pymc/sampling/jax.py``): if JAX has not started yet, it starts 100 CPU
+    devices, each with its own thread pools, and every JAX computation in the
+    process after that is slower (``benchmarks/results/nuts.md``: 1.3-1.8 times
+    the milliseconds per gradient of a cover-type softmax likelihood, against one
+    device or two).  :func:`sample_nuts` calls this before a JAX sampler, so JAX
+    starts with ``max(os.cpu_count(), chains)`` devices -- enough for NumPyro's
+    parallel chains -- through JAX's own option ``jax_num_cpu_devices``.
+
+    Nothing changes if JAX has already started (its devices are fixed then) or if
+    the user set ``jax_num_cpu_devices``.
+
+    Parameters
+    ----------
+    chains : int, default 1
+        The chains about to run.
+
+    Returns
+    -------
+    int
+        The number of CPU devices JAX runs on.
+
+    Examples
+    --------
+    >>> start_jax_cpu_devices(chains=2) >= 1
+    True
+    """
+    import jax
+
+    if jax.config.jax_num_cpu_devices < 0:
+        # JAX refuses the option once it has started: its devices are fixed then.
+        with suppress(RuntimeError):
+            jax.config.update("jax_num_cpu_devices", max(os.cpu_count() or 1, chains))
+    return len(jax.devices("cpu"))
+
+
 @contextmanager
 def _blackjax_adaptation_fix() -> Iterator[None]:
     """Drop the ``progress_bar`` option that PyMC 6.4 passes on to BlackJAX's kernel.
@@ -260,6 +303,8 @@ def sample_nuts(
         sampler_kwargs = dict(options.get("nuts_sampler_kwargs") or {})
         sampler_kwargs.setdefault("chain_method", "vectorized")
         options["nuts_sampler_kwargs"] = sampler_kwargs
+    if _BACKENDS[sampler] == "JAX":
+        start_jax_cpu_devices(chains)
     fix = _blackjax_adaptation_fix() if sampler == "blackjax" else _nothing()
     try:
         with blas_limits(blas_threads), fix:

@@ -21,6 +21,7 @@ unlike the weights).
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 
 import arviz as az
@@ -173,6 +174,48 @@ def test_auto_is_the_first_installed_in_measured_order(monkeypatch):
     )
     assert nuts.installed_samplers()[0] == "numpyro"
     assert resolve_sampler("auto") == "numpyro"
+
+
+# PyMC 6.4's pymc/sampling/jax.py sets XLA_FLAGS=--xla_force_host_platform_device_count=100
+# on import, so a process that samples through pm.sample(nuts_sampler="numpyro") runs every
+# JAX computation on 100 CPU devices, 1.3-1.8 times slower (benchmarks/results/nuts.md).
+# Each case runs in a fresh interpreter: JAX fixes its devices when it starts.
+_DEVICES_SCRIPT = """
+import os, sys
+import jax
+case = sys.argv[1]
+if case == "user set 3":
+    jax.config.update("jax_num_cpu_devices", 3)
+if case == "jax started":
+    jax.numpy.zeros(1).block_until_ready()
+from pymc_bnn.models.nuts import start_jax_cpu_devices
+chains = os.cpu_count() + 2 if case == "more chains than cores" else 1
+started = start_jax_cpu_devices(chains)
+import pymc.sampling.jax  # what pm.sample imports for the JAX samplers
+print(started, len(jax.devices()), os.cpu_count())
+"""
+
+
+@pytest.mark.parametrize("case", ["fresh", "more chains than cores", "user set 3", "jax started"])
+def test_jax_samplers_start_one_device_per_core_not_pymcs_100(case):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _DEVICES_SCRIPT, case],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "XLA_FLAGS": ""},
+    ).stdout.split()
+    started, devices, cores = map(int, out)
+    expected = {
+        "fresh": cores,
+        "more chains than cores": cores + 2,
+        "user set 3": 3,
+        "jax started": 1,  # too late to choose: JAX's default, one CPU device
+    }[case]
+    assert started == devices == expected
 
 
 def test_missing_sampler_is_one_line_naming_package_and_install(monkeypatch):

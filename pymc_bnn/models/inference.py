@@ -54,6 +54,7 @@ from rich.progress import Progress, TextColumn
 
 from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
+from pymc_bnn.models.draw_barrier import barrier_draws
 
 __all__ = ["blas_limits", "compile_steps", "fit_advi", "interruptible"]
 
@@ -222,15 +223,15 @@ def compile_steps(
     state = {**updates, **collect_default_updates(outputs=[loss, *updates.values()])}
     variables = list(state)
     reseed_rngs([v for v in variables if not isinstance(v.type, pt.TensorType)], random_seed)
-
-    def one_step(*values):
-        return graph_replace(
-            [state[v] for v in variables] + [loss], dict(zip(variables, values, strict=True))
-        )
-
     compile_kwargs = resolve_backend_compile_kwargs(backend, None)
     mode = get_mode(compile_kwargs.get("mode"))
     jax = isinstance(mode.linker, JAXLinker)
+    step = [state[v] for v in variables] + [loss]
+    if jax:  # XLA would otherwise evaluate a draw once per use (draw_barrier)
+        step = barrier_draws(step)
+
+    def one_step(*values):
+        return graph_replace(step, dict(zip(variables, values, strict=True)))
 
     def compile_scan(length) -> Function:
         *finals, losses = pytensor.scan(

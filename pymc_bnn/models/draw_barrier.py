@@ -56,7 +56,7 @@ class DrawBarrier(Op):
     def perform(self, node, inputs, output_storage) -> None:
         output_storage[0][0] = inputs[0]
 
-    def infer_shape(self, fgraph, node, input_shapes):
+    def infer_shape(self, node, input_shapes):
         return input_shapes
 
     def grad(self, inputs, output_grads):

@@ -8,8 +8,8 @@ times (a broadcast product summed over classes, a bias added to every row of a
 minibatch) then evaluates the inverse error function once per read.  In
 ``multinomial_glm``'s zero-sum coding each of the ``(features, K - 1)`` draws
 was evaluated ``K`` times in one fusion and again in the gradient's: on 70 rows
-of cover type an ADVI step took 61 us against NumPyro's 35, and 16 us with the
-draws behind :func:`jax.lax.optimization_barrier` (2026-12-03, interleaved
+of cover type an ADVI step took 61-64 us against NumPyro's 35-42, and 13 us with
+the draws behind :func:`jax.lax.optimization_barrier` (2026-12-03, interleaved
 rounds; ``benchmarks/results/advi_steps.md`` has the full-data figures).
 
 :func:`barrier_draws` puts every random draw of a graph behind

@@ -311,7 +311,7 @@ def test_an_interrupt_delivered_again_never_arrives_after_the_block():
 @pytest.mark.slow
 def test_jax_steps_read_each_draw_through_a_barrier_and_compute_the_same_losses(monkeypatch):
     """The JAX steps put every random draw behind ``DrawBarrier`` (XLA copied the normal
-    draw's inverse error function into each fusion reading it: 61 against 16 us per
+    draw's inverse error function into each fusion reading it: 61 against 13 us per
     step on 70 rows of cover type, draw_barrier.py).  Oracle: the same steps compiled
     without the barrier, same seed, same draws: the barrier is an identity, so the
     losses agree to rounding (1e-12 relative; XLA may order a fused sum differently).

@@ -22,6 +22,7 @@ consumers.  Nothing here imports JAX until the JAX form is asked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import ClassVar
 
 import pytensor.tensor as pt
@@ -63,22 +64,15 @@ class DrawBarrier(Op):
         return output_grads
 
 
-_registered = False
-
-
+@cache
 def _register_jax() -> None:
     """Teach PyTensor's JAX backend the barrier (imports JAX; once per process)."""
-    global _registered
-    if _registered:
-        return
     import jax
     from pytensor.link.jax.dispatch import jax_funcify
 
     @jax_funcify.register(DrawBarrier)
     def _jax_draw_barrier(op, **kwargs):
         return jax.lax.optimization_barrier
-
-    _registered = True
 
 
 def barrier_draws(outputs: Sequence[Variable]) -> list[Variable]:

@@ -201,6 +201,7 @@ def start_jax_cpu_devices(chains: int = 1) -> int:
     >>> start_jax_cpu_devices(chains=2) >= 1
     True
     """
+    check_positive_int(chains, "chains")
     import jax
 
     if jax.config.jax_num_cpu_devices < 0:

@@ -218,6 +218,25 @@ def test_jax_samplers_start_one_device_per_core_not_pymcs_100(case):
     assert started == devices == expected
 
 
+@pytest.mark.parametrize("sampler", ["numpyro", "blackjax", "nutpie", "pymc"])
+def test_sample_nuts_starts_jax_devices_before_a_jax_sampler_only(monkeypatch, sampler):
+    calls = []
+    monkeypatch.setattr(
+        nuts, "start_jax_cpu_devices", lambda chains: calls.append(("jax", chains))
+    )
+    monkeypatch.setattr(nuts.pm, "sample", lambda **kw: calls.append(("sample", kw["chains"])))
+    with pm.Model():
+        pm.Normal("mu")
+        sample_nuts(10, 10, 3, nuts_sampler=sampler)
+    jax = nuts._BACKENDS[sampler] == "JAX"
+    assert calls == [("jax", 3)] * jax + [("sample", 3)]
+
+
+def test_start_jax_cpu_devices_names_a_bad_chain_count():
+    with pytest.raises(ValueError, match="chains"):
+        nuts.start_jax_cpu_devices(0)
+
+
 def test_missing_sampler_is_one_line_naming_package_and_install(monkeypatch):
     real = nuts.importlib.util.find_spec
     monkeypatch.setattr(

@@ -309,30 +309,43 @@ def test_an_interrupt_delivered_again_never_arrives_after_the_block():
 
 
 @pytest.mark.slow
-def test_jax_steps_read_each_draw_through_a_barrier_and_compute_the_same_losses(monkeypatch):
+def test_jax_steps_read_draws_through_a_barrier_pad_products_and_compute_the_same_losses(
+    monkeypatch,
+):
     """The JAX steps put every random draw behind ``DrawBarrier`` (XLA copied the normal
     draw's inverse error function into each fusion reading it: 61 against 13 us per
-    step on 70 rows of cover type, draw_barrier.py).  Oracle: the same steps compiled
-    without the barrier, same seed, same draws: the barrier is an identity, so the
-    losses agree to rounding (1e-12 relative; XLA may order a fused sum differently).
+    step on 70 rows of cover type, draw_barrier.py) and make every product a
+    ``PaddedDot`` (XLA's products with 7 columns are slower than with 8: 716 against
+    541 us per full-batch step, padded_dot.py).  Oracle: the same steps compiled without
+    either, same seed, same draws: both are the same values, so the losses agree to
+    rounding (1e-12 relative; XLA may order a fused sum differently).
     """
     pytest.importorskip("jax")
     import pymc_bnn.models.inference as inference
     from pymc_bnn.models.draw_barrier import DrawBarrier, barrier_draws
+    from pymc_bnn.models.padded_dot import PaddedDot
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), rng.integers(0, 3, 40)
 
-    def losses():
+    def steps():
         with pm.Model():
             pb.multinomial_glm("glm", X, y)
             advi = pm.ADVI(random_seed=0)
-        return compile_steps(advi, 0.05, random_seed=0, backend="jax")(300)
+        return compile_steps(advi, 0.05, random_seed=0, backend="jax")
 
-    with_barrier = losses()
+    def products(steps):
+        (fn,) = steps._compiled.values()
+        (scan,) = [n for n in fn.maker.fgraph.toposort() if isinstance(n.op, Scan)]
+        return [type(n.op) for n in scan.op.fgraph.toposort() if "Dot" in type(n.op).__name__]
+
+    padded = steps()
+    with_both = padded(300)
+    assert products(padded) == [PaddedDot, PaddedDot]  # the forward and gradient products
     monkeypatch.setattr(inference, "barrier_draws", list)
-    without = losses()
-    np.testing.assert_allclose(with_barrier, without, rtol=1e-12)
+    monkeypatch.setattr(inference, "pad_products", list)
+    without = steps()(300)
+    np.testing.assert_allclose(with_both, without, rtol=1e-12)
     assert without[-50:].mean() < without[:50].mean()  # the steps did optimize
 
     # The draw's node stays one node: its next generator state is the one returned.

@@ -2,8 +2,10 @@
 
 Sections: likelihood kernels, softmax regression and BNN on cover type (against
 NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
-of rows, and prediction through the model's graph (against a numpy floor and
-scikit-learn), and the calibration of the BNN's probabilities (calibration.py).
+of rows, steady-state ADVI steps and the kernels behind them (elementwise
+functions, products padded to 8 columns), prediction through the model's graph
+(against a numpy floor and scikit-learn), and the calibration of the BNN's
+probabilities (calibration.py).
 Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
@@ -27,6 +29,7 @@ import elementwise_exp
 import glm_covertype
 import likelihood_kernels
 import nuts as nuts_bench
+import padded_products
 import prediction
 import scaling
 from common import RESULTS, machine
@@ -53,6 +56,7 @@ def main(argv=None) -> None:
         scaling.main(["--steps", "500" if quick else "3000"]),
         advi_steps.main(["--rounds", "3" if quick else "7"]),
         elementwise_exp.main(["--rounds", "3" if quick else "7"]),
+        padded_products.main(["--rounds", "3" if quick else "7"]),
         calibration.main(["--quick"] if quick else ["--seeds", "3"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
     ]

@@ -1,20 +1,21 @@
 """Matrix products with a few columns, padded to whole vector widths under JAX.
 
 XLA's CPU product kernels (YNNPACK fusions in jaxlib 0.12) run a float64 product
-whose right operand has a few columns, but not a multiple of 8, markedly slower
-than the same product padded with zero columns to the next multiple of 8.  On the
-2-core AMD EPYC machine (2026-12-04, jitted loops of 300 products, median of 5
-interleaved rounds, ``X`` 12,000 x 54 as in cover type's full-batch fits):
-``X @ W`` with 7 columns took 161 us, padded to 8 and sliced back 113 us; the
-backward ``X.T @ G`` 283 against 231 us.  The same held from 2 to 10 columns and on
-minibatch shapes (256 x 54, 256 x 20: padded 0.7-0.9 of unpadded); with 1 column
-(a matrix-vector product) padding was 1.7-11 times slower, with 20 columns level.
-A full-batch softmax-regression ADVI step went from 716 to 541 us (11 interleaved
-rounds of 2,000 steps; NumPyro's float64 step 659).
+whose right operand has a few columns, but not a multiple of 4, markedly slower
+than the same product padded with zero columns to the next multiple of 4
+(``benchmarks/padded_products.py``; 2-core AMD EPYC, 2026-12-04 05:44 UTC, jitted
+scans of 32 products, median of 9 interleaved rounds).  With ``X`` 12,000 x 54 as
+in cover type's full-batch fits, padded / as is: 0.53-0.73 for 2, 3, 5, 6 and 7
+columns, forward ``X @ W`` and backward ``X.T @ G`` alike; the same on minibatch
+shapes (256 x 54, 256 x 20: 0.50-0.79).  4 and 8 columns are fast as they are
+(padding 4 to 8 made them 1.15-1.45 times slower); 9-15 columns gained little
+(0.80-1.07); 1 column (a matrix-vector product) was 1.2-3.2 times slower padded.  A
+full-batch softmax-regression ADVI step (6 columns) went from 716 to 541 us (11
+interleaved rounds of 2,000 steps; NumPyro's float64 step 659).
 
 :func:`pad_products` replaces each matrix product of a graph by
 :class:`PaddedDot`, the same product whose JAX form pads the right operand's
-columns to a multiple of 8 when there are 2 to 15 of them (decided when JAX
+columns to a multiple of 4 when there are 2 to 15 of them (decided when JAX
 traces, from the operands' concrete shapes) and slices the result back.
 ``compile_steps`` applies it to its JAX steps only: Numba and C call BLAS, which
 was not measured to need it.  Nothing here imports JAX until the JAX form is asked
@@ -30,14 +31,16 @@ from pytensor.graph.basic import Variable
 from pytensor.graph.traversal import toposort
 from pytensor.tensor.math import Dot
 
-__all__ = ["PADDED_COLUMNS", "PaddedDot", "pad_products"]
+__all__ = ["PADDED_COLUMNS", "PAD_TO", "PaddedDot", "pad_products"]
 
-#: Column counts the JAX form pads to the next multiple of 8 (measured above).
+#: Column counts the JAX form pads to the next multiple of :data:`PAD_TO` (measured above).
 PADDED_COLUMNS = range(2, 16)
+#: The padded column count is a multiple of this (XLA's float64 kernels work in fours).
+PAD_TO = 4
 
 
 class PaddedDot(Dot):
-    """``x @ y`` for matrices; under JAX, ``y``'s columns padded to a multiple of 8.
+    """``x @ y`` for matrices; under JAX, ``y``'s columns padded to a multiple of 4.
 
     Everything but the JAX form (type, value, shape, gradient) is PyTensor's
     :class:`~pytensor.tensor.math.Dot`.
@@ -62,9 +65,9 @@ def _register_jax() -> None:
     def _jax_padded_dot(op, **kwargs):
         def padded_dot(x, y):
             columns = y.shape[1]
-            if columns not in PADDED_COLUMNS or columns % 8 == 0:
+            if columns not in PADDED_COLUMNS or columns % PAD_TO == 0:
                 return jnp.matmul(x, y)
-            wide = jnp.pad(y, ((0, 0), (0, -columns % 8)))
+            wide = jnp.pad(y, ((0, 0), (0, -columns % PAD_TO)))
             return jnp.matmul(x, wide)[:, :columns]
 
         return padded_dot

@@ -350,7 +350,7 @@ def test_jax_steps_read_draws_through_a_barrier_pad_products_and_compute_the_sam
 
     # The draw's node stays one node: its next generator state is the one returned.
     rng_state = pytensor.shared(np.random.default_rng(0))
-    next_rng, z = pytensor.tensor.random.normal(size=3, rng=rng_state).owner.outputs
+    next_rng, z = pytensor.tensor.random.normal(size=3, rng=rng_state, return_next_rng=True)
     out, new_rng = barrier_draws([z * z.sum(), next_rng])
     nodes = list(applys_between([], [out, new_rng]))
     (normal,) = [n for n in nodes if n.op == z.owner.op]

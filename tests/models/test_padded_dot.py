@@ -1,4 +1,4 @@
-"""Tests of pymc_bnn.models.padded_dot: products padded to 8 columns under JAX.
+"""Tests of pymc_bnn.models.padded_dot: products padded to a multiple of 4 columns under JAX.
 
 Oracle: NumPy's ``matmul`` and PyTensor's own ``Dot`` (value and gradient).  Padding
 adds products with zero columns only, so the kept columns are the same sums; the
@@ -14,11 +14,11 @@ import pytest
 from pytensor.graph.traversal import applys_between
 from pytensor.tensor.math import Dot
 
-from pymc_bnn.models.padded_dot import PADDED_COLUMNS, PaddedDot, pad_products
+from pymc_bnn.models.padded_dot import PAD_TO, PADDED_COLUMNS, PaddedDot, pad_products
 
 jax = pytest.importorskip("jax")
 
-COLUMNS = (1, 2, 7, 8, 10, 16, 20)
+COLUMNS = (1, 2, 3, 4, 6, 7, 8, 10, 16, 20)
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +47,19 @@ def test_jax_form_computes_the_product_and_its_gradients(jax_value_and_grads, co
 
 @pytest.mark.parametrize("columns", COLUMNS)
 def test_jax_form_pads_only_the_column_counts_measured_to_gain(columns):
-    """2-15 columns, not a multiple of 8, are padded; 1 (a matrix-vector product, slower
-    padded) and 20 (level) are not (measurements in padded_dot's docstring)."""
+    """2-15 columns, not a multiple of 4, are padded to the next multiple of 4; 1 (a
+    matrix-vector product, slower padded), 4 and 8 (slower padded to 8) and 20 (level)
+    are not (benchmarks/padded_products.py, figures in padded_dot's docstring)."""
     from pytensor.link.jax.dispatch import jax_funcify
 
     pad_products([])
     product = jax_funcify(PaddedDot())
     jaxpr = str(jax.make_jaxpr(product)(np.ones((4, 3)), np.ones((3, columns))))
     padded = "pad" in jaxpr
-    assert padded == (columns in PADDED_COLUMNS and columns % 8 != 0)
+    assert padded == (columns in PADDED_COLUMNS and columns % PAD_TO != 0)
+    assert padded == (columns in (2, 3, 6, 7, 10))
+    if padded:  # the product runs on the next multiple of 4 columns
+        assert f"f64[4,{-(-columns // 4) * 4}]" in jaxpr
 
 
 def test_pad_products_replaces_chained_products_and_keeps_values():

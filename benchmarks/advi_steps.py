@@ -14,9 +14,10 @@ time, in its steady state:
   steps, as ``svi.run`` does; ``NumPyro loop``: the jitted ``svi.update``
   called in a Python loop.  Both end with ``block_until_ready``.
 
-The contenders are interleaved (one block of steps each per round), for
-``--rounds`` rounds; the table gives the median seconds per 1,000 steps and the
-ratio pymc_bnn / NumPyro scan per round (median, min-max).  One BLAS thread for
+The contenders are interleaved (one block of steps each per round, in an order
+that rotates from round to round), for ``--rounds`` rounds; the table gives the
+median seconds per 1,000 steps and the ratio pymc_bnn / NumPyro scan per round
+(median, min-max).  One BLAS thread for
 PyTensor (as ``fit_advi``), and the same compiled steps again with two BLAS threads;
 JAX uses its own threads.
 
@@ -194,8 +195,10 @@ def main(argv=None) -> str:
         contenders = {**pymc_contenders(data, kind), **numpyro_contenders(data, kind, args.steps)}
         times = {label: [] for label in contenders}
         with blas_limits(1):
-            for _ in range(args.rounds):
-                for label, run in contenders.items():
+            labels = list(contenders)
+            for r in range(args.rounds):  # the order rotates: no contender always follows another
+                for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
+                    run = contenders[label]
                     start = time.perf_counter()
                     run(args.steps)
                     times[label].append((time.perf_counter() - start) / args.steps * 1000)

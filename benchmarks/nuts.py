@@ -3,7 +3,8 @@
 The model is ``multinomial_glm`` on the 12,000-row training split of
 :mod:`common` (zerosum identification, Normal(0, 2.5) coefficients, Normal(0, 5)
 intercepts).  Contenders, each with 500 warm-up + 500 draws per chain, chains
-in turn (``cores=1``), one BLAS thread:
+in turn (``cores=1``, as the estimators' default ``n_jobs=None``; ``--cores 2`` runs
+PyMC's and nutpie's chains in parallel), one BLAS thread:
 
 * ``pm.sample`` with ``nuts_sampler="pymc"``, ``"nutpie"`` (Numba),
   ``"numpyro"`` and ``"blackjax"`` (JAX), through
@@ -91,12 +92,14 @@ def _summary(posterior, stats, seconds, chains):
     }
 
 
-def run_pymc(data, sampler, chains, collinearity="drop"):
+def run_pymc(data, sampler, chains, collinearity="drop", cores=1):
     with pm.Model(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         multinomial_glm("cover", data.X_train, data.y_train, collinearity=collinearity)
         start = time.perf_counter()
-        idata, ran = sample_nuts(DRAWS, TUNE, chains, nuts_sampler=sampler, random_seed=0, cores=1)
+        idata, ran = sample_nuts(
+            DRAWS, TUNE, chains, nuts_sampler=sampler, random_seed=0, cores=cores
+        )
         wall = time.perf_counter() - start
     post = idata.posterior.to_dataset()[FREE]
     if ran == "blackjax":
@@ -207,6 +210,9 @@ def main(argv=None) -> str:
         "--remedy", default="nutpie", help="sampler of the collinearity table ('' to skip)"
     )
     parser.add_argument("--draws", type=int, default=500, help="warm-up and draws per chain")
+    parser.add_argument(
+        "--cores", type=int, default=1, help="pm.sample's cores (1: chains in turn)"
+    )
     parser.add_argument("--csv", default=None)
     args = parser.parse_args(argv)
     global TUNE, DRAWS
@@ -224,7 +230,7 @@ def main(argv=None) -> str:
                 if sampler == "numpyro-own":
                     r = run_numpyro(data, chains, "float64")
                 else:
-                    r = run_pymc(data, sampler, chains)
+                    r = run_pymc(data, sampler, chains, cores=args.cores)
                 print(f"{sampler} x{chains}: {r}", file=sys.stderr, flush=True)
                 rows.append(row(r, chains, "float64"))
                 per_s.setdefault(r["label"], []).append(r["per_s"])

@@ -871,7 +871,10 @@ _COMMON_PARAMETERS = """
     chains : int, default 2
         NUTS chains.
     n_jobs : int, default 1
-        Processes for the NUTS chains.
+        NUTS chains sampled at once (``cores`` of ``pm.sample``: processes, or
+        nutpie's threads); 1 runs them in turn.  ``n_jobs=2`` puts two chains on
+        two cores (about twice the ESS per second on cover type,
+        ``benchmarks/results/nuts.md``).
     batch_size : int, optional
         Fit ADVI on random minibatches of this many rows (for large data).
     compile_mode : str, optional

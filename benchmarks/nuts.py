@@ -3,7 +3,7 @@
 The model is ``multinomial_glm`` on the 12,000-row training split of
 :mod:`common` (zerosum identification, Normal(0, 2.5) coefficients, Normal(0, 5)
 intercepts).  Contenders, each with 500 warm-up + 500 draws per chain, chains
-in turn (``cores=1``, as the estimators' default ``n_jobs=None``; ``--cores 2`` runs
+in turn (``cores=1``, as the estimators' default ``n_jobs=1``; ``--cores 2`` runs
 PyMC's and nutpie's chains in parallel), one BLAS thread:
 
 * ``pm.sample`` with ``nuts_sampler="pymc"``, ``"nutpie"`` (Numba),

@@ -37,13 +37,13 @@ writes ``benchmarks/results/advi_steps.md``.
 from __future__ import annotations
 
 import argparse
-import time
+from functools import partial
 
 import numpy as np
 import pymc as pm
 import pytensor
 from bnn_covertype import numpyro_bnn
-from common import RESULTS, codes, jax_float64, load_note, machine, split, table
+from common import RESULTS, codes, interleaved, jax_float64, load_note, machine, split, table
 from scipy.linalg import helmert
 
 import pymc_bnn as pb
@@ -193,15 +193,10 @@ def main(argv=None) -> str:
     )
     for kind in kinds:
         contenders = {**pymc_contenders(data, kind), **numpyro_contenders(data, kind, args.steps)}
-        times = {label: [] for label in contenders}
+        blocks = {label: partial(run, args.steps) for label, run in contenders.items()}
         with blas_limits(1):
-            labels = list(contenders)
-            for r in range(args.rounds):  # the order rotates: no contender always follows another
-                for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
-                    run = contenders[label]
-                    start = time.perf_counter()
-                    run(args.steps)
-                    times[label].append((time.perf_counter() - start) / args.steps * 1000)
+            seconds = interleaved(blocks, args.rounds)
+        times = {label: [t / args.steps * 1000 for t in v] for label, v in seconds.items()}
         ratios = [
             np.array(times[label]) / np.array(times[base])
             for label, base in (

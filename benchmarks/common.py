@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,22 @@ class Stopwatch:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, list]:
+    """Wall seconds of one call of each contender per round, the contenders in turn.
+
+    The order rotates from round to round, so no contender always follows the same
+    one.  A call must finish its work before it returns (JAX: block until ready).
+    """
+    labels = list(contenders)
+    seconds = {label: [] for label in labels}
+    for r in range(rounds):
+        for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
+            with Stopwatch() as watch:
+                contenders[label]()
+            seconds[label].append(watch.seconds)
+    return seconds
 
 
 def machine() -> str:

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from common import RESULTS, jax_float64, load_note, machine, table
+from common import RESULTS, interleaved, jax_float64, load_note, machine, table
 
 #: (label, rows, inner): cover type's full training split, a minibatch, a hidden layer.
 SHAPES = [("full batch", 12_000, 54), ("minibatch", 256, 54), ("hidden layer", 256, 20)]
@@ -57,6 +57,12 @@ def _loop(x, columns: int, direction: str, multiple: int):
     return jax.jit(lambda ys: jax.lax.scan(body, jnp.zeros((left.shape[0], columns)), ys)[0])
 
 
+def _run(loop, ys, calls: int) -> None:
+    for _ in range(calls):
+        out = loop(ys)
+    out.block_until_ready()
+
+
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -76,15 +82,9 @@ def main(argv=None) -> str:
                 results = {m: f(ys).block_until_ready() for m, f in loops.items()}
                 for m in MULTIPLES[1:]:
                     np.testing.assert_allclose(results[m], results[1], rtol=1e-10, atol=1e-8)
-                us = {m: [] for m in MULTIPLES}
-                for r in range(args.rounds):  # the contenders' order rotates
-                    for m in MULTIPLES[r % 3 :] + MULTIPLES[: r % 3]:
-                        start = time.perf_counter()
-                        for _ in range(calls):
-                            out = loops[m](ys)
-                        out.block_until_ready()
-                        elapsed = time.perf_counter() - start
-                        us[m].append(elapsed / (calls * args.stack) * 1e6)
+                blocks = {m: partial(_run, loops[m], ys, calls) for m in MULTIPLES}
+                seconds = interleaved(blocks, args.rounds)
+                us = {m: [t / (calls * args.stack) * 1e6 for t in v] for m, v in seconds.items()}
                 ratios = [np.array(us[m]) / np.array(us[1]) for m in MULTIPLES[1:]]
                 rows_out.append(
                     [

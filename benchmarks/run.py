@@ -3,9 +3,9 @@
 Sections: likelihood kernels, softmax regression and BNN on cover type (against
 NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
 of rows, steady-state ADVI steps and the kernels behind them (elementwise
-functions, products padded to 8 columns), prediction through the model's graph
-(against a numpy floor and scikit-learn), and the calibration of the BNN's
-probabilities (calibration.py).
+functions, products padded to a multiple of 4 or 8 columns), prediction
+through the model's graph (against a numpy floor and scikit-learn), and the
+calibration of the BNN's probabilities (calibration.py).
 Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.

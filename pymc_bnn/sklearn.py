@@ -873,8 +873,7 @@ _COMMON_PARAMETERS = """
     n_jobs : int, default 1
         NUTS chains sampled at once (``cores`` of ``pm.sample``: processes, or
         nutpie's threads); 1 runs them in turn.  ``n_jobs=2`` puts two chains on
-        two cores (about twice the ESS per second on cover type,
-        ``benchmarks/results/nuts.md``).
+        two cores at once (measured in ``benchmarks/results/nuts.md``).
     batch_size : int, optional
         Fit ADVI on random minibatches of this many rows (for large data).
     compile_mode : str, optional

@@ -1,0 +1,155 @@
+"""Hostile Python calls: trial counts PyMC cannot hold, options of the wrong type, labels
+that must survive saving; and the output folders of ``demo`` and a full disk.
+
+Each case is one snippet or command with the exit status and message it must give
+(see ``hostile_harness``).
+"""
+
+import pytest
+from hostile_harness import Case, labelled_table, params
+
+_MULTINOMIAL = "import numpy as np, pymc as pm, pymc_bnn as pb\n"
+
+
+def _trials(distribution: str, n: str) -> str:
+    p = "p=[0.5, 0.5]" if distribution == "Multinomial" else "a=[1.0, 1.0]"
+    return _MULTINOMIAL + f"pm.draw(pb.{distribution}.dist(n={n}, {p}), random_seed=0)\n"
+
+
+TRIALS = [
+    Case(
+        f"{distribution}(n={n}) is refused naming n",
+        python=_trials(distribution, n),
+        exit=1,
+        message=(error, "n must", shown),
+        xfail=bug,
+    )
+    for distribution in ("Multinomial", "DirichletMultinomial")
+    for n, error, shown, bug in [
+        ("np.inf", "ValueError", "inf", "n became INT64_MIN with a cast warning; draws were 0"),
+        ("2**63", "ValueError", "2**63", "a raw overflow error"),
+        ("10**30", "ValueError", "2**63", "a raw conversion error"),
+        ("True", "TypeError", "True", "True was taken as one trial"),
+        ("np.array([3, np.inf])", "ValueError", "inf", "inf became INT64_MIN"),
+    ]
+]
+
+OPTIONS = [
+    Case(
+        "iterations=True is reported as a problem with iterations",
+        python=(
+            "import numpy as np, pymc_bnn as pb\n"
+            "X, y = np.arange(8.0)[:, None], np.arange(8) % 2\n"
+            "pb.BayesianSoftmaxClassifier(iterations=True, progressbar=False).fit(X, y)\n"
+        ),
+        exit=1,
+        message="ValueError: iterations must be a positive integer; got True.",
+        xfail="reported as a problem with n (fit_advi's name)",
+    ),
+    Case(
+        "draws=False is reported as a problem with draws",
+        python=(
+            "import numpy as np, pymc_bnn as pb\n"
+            "X, y = np.arange(8.0)[:, None], np.arange(8) % 2\n"
+            "pb.BayesianSoftmaxClassifier(draws=False, progressbar=False).fit(X, y)\n"
+        ),
+        exit=1,
+        message="ValueError: draws must be a positive integer; got False.",
+    ),
+]
+
+ROUND_TRIPS = [
+    Case(
+        "boolean labels round-trip through fit, save, load and predict",
+        python=(
+            "import numpy as np, pymc_bnn as pb\n"
+            "rng = np.random.default_rng(0)\n"
+            "X = rng.normal(size=(60, 1))\n"
+            "y = X[:, 0] > 0\n"
+            "clf = pb.BayesianSoftmaxClassifier(\n"
+            "    iterations=300, draws=20, random_state=0, progressbar=False,\n"
+            "    compile_mode='FAST_COMPILE',\n"
+            ").fit(X, y)\n"
+            "clf.save('m')\n"
+            "back = pb.BayesianSoftmaxClassifier.load('m')\n"
+            "assert back.classes_.dtype == bool, back.classes_\n"
+            "assert back.classes_.tolist() == [False, True], back.classes_\n"
+            "assert back.predict(X).dtype == bool\n"
+            "assert (back.predict(X) == clf.predict(X)).all()\n"
+            "assert (back.predict(X) == y).mean() > 0.9\n"
+            "print('round trip ok')\n"
+        ),
+        exit=0,
+        message="round trip ok",
+        xfail="load refused the saved classes: labels of one type",
+    ),
+]
+
+DEMO = [
+    Case(
+        "demo --out refuses a folder holding the user's own summary.json and reliability.png",
+        argv=["demo", "--out", "out", "--iterations", "50", "--no-progress"],
+        files={"out/summary.json": '{"mine": true}\n', "out/reliability.png": b"my plot"},
+        message=("out", "--force"),
+        keeps=("out/summary.json", "out/reliability.png"),
+        xfail="a summary.json made the folder look like the demo's own: both were overwritten",
+    ),
+]
+
+
+def _fit_with(patch: str) -> str:
+    """A snippet running ``pymc-bnn fit`` on data.csv after ``patch``; exits with its status.
+
+    It patches the standard library: run it isolated, never in the test process.
+    """
+    return (
+        "import sys\n"
+        + patch
+        + "from pymc_bnn.cli import main\n"
+        + "sys.exit(main(['fit', 'data.csv', '--target', 'y', '--out', 'm', '--iterations',\n"
+        + "           '100', '--draws', '10', '--no-progress']))\n"
+    )
+
+
+_NO_FREE_SPACE = (
+    "import shutil, collections\n"
+    "usage = collections.namedtuple('usage', 'total used free')\n"
+    "shutil.disk_usage = lambda path: usage(10**9, 10**9, 1000)\n"
+)
+_ENOSPC_ON_SYNC = (
+    "import errno, os\n"
+    "def full(fd):\n"
+    "    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
+    "os.fsync = full\n"
+)
+
+DISK = [
+    Case(
+        "fit on a disk without room for the model is refused before the fit",
+        python=_fit_with(_NO_FREE_SPACE),
+        files={"data.csv": labelled_table(["a", "b"], rows=20)},
+        exit=2,
+        message=("pymc-bnn: error: m", "free"),
+        isolated=True,
+        check=lambda root, outcome: _not_fitted(outcome),
+        xfail="a full disk was found only when saving, after the whole fit",
+    ),
+    Case(
+        "fit whose save meets a full disk exits 2 with a clear message, nothing left",
+        python=_fit_with(_ENOSPC_ON_SYNC),
+        files={"data.csv": labelled_table(["a", "b"], rows=20)},
+        exit=2,
+        message=("pymc-bnn: error: m", "No space left on device", "nothing was saved"),
+        isolated=True,
+        xfail="reported as exit 1, unexpected error",
+    ),
+]
+
+
+def _not_fitted(outcome):
+    assert "Fitting" not in outcome.stdout, outcome.stdout
+
+
+@pytest.mark.parametrize("case", params(TRIALS + OPTIONS + ROUND_TRIPS + DEMO + DISK))
+def test_hostile_call(case, hostile):
+    hostile(case)

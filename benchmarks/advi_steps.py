@@ -3,7 +3,7 @@
 Every contender is compiled first and then timed on ``--steps`` steps at a
 time, in its steady state:
 
-* ``pymc_bnn``: :func:`pymc_bnn.models.inference.compile_steps`, the engine of
+* ``pymc_bnn``: :func:`pymc_bnn.models.advi_steps.compile_steps`, the engine of
   ``fit_advi`` (100 Adam steps per compiled call, a Scan over the steps), through
   PyTensor's default Numba backend and through its JAX backend
   (``fit_advi(backend="jax")``);
@@ -47,12 +47,9 @@ from common import RESULTS, codes, interleaved, jax_float64, load_note, machine,
 from scipy.linalg import helmert
 
 import pymc_bnn as pb
-from pymc_bnn.models.inference import (
-    JAX_STEPS_PER_CALL,
-    STEPS_PER_CALL,
-    blas_limits,
-    compile_steps,
-)
+from pymc_bnn.models.advi_steps import compile_steps
+from pymc_bnn.models.inference import JAX_STEPS_PER_CALL, STEPS_PER_CALL
+from pymc_bnn.runtime import blas_limits
 
 HIDDEN = (20, 20)
 BATCH = 256

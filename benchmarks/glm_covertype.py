@@ -50,7 +50,7 @@ from scipy.linalg import helmert
 from scipy.special import log_softmax, softmax
 
 from pymc_bnn import fit_advi, multinomial_glm
-from pymc_bnn.models.inference import blas_limits
+from pymc_bnn.runtime import blas_limits
 
 PRIOR_SCALE, INTERCEPT_SCALE = 2.5, 5.0
 BATCH = 256

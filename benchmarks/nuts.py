@@ -49,8 +49,8 @@ from scipy.linalg import helmert
 
 from pymc_bnn import multinomial_glm
 from pymc_bnn.models.collinearity import find_collinearity
-from pymc_bnn.models.inference import blas_limits
 from pymc_bnn.models.nuts import sample_nuts
+from pymc_bnn.runtime import blas_limits
 
 PRIOR_SCALE, INTERCEPT_SCALE = 2.5, 5.0
 TUNE = DRAWS = 500

@@ -8,7 +8,7 @@ The public API, by layer:
   :func:`multinomial_glm`, :func:`bnn_layer`, :func:`bnn_classifier`, the
   handles they return (:class:`MultinomialGLM`, :class:`BayesianNeuralNetwork`)
   and :func:`fit_advi`;
-* scikit-learn estimators (:mod:`pymc_bnn.sklearn`):
+* scikit-learn estimators (:mod:`pymc_bnn.estimators`):
   :class:`BayesianSoftmaxClassifier`, :class:`BayesianMLPClassifier`;
 * the application: :mod:`pymc_bnn.uncertainty` (measures), :mod:`pymc_bnn.plots`
   (figures), :mod:`pymc_bnn.datasets` and the ``pymc-bnn`` command;
@@ -35,10 +35,10 @@ from pymc_bnn._version import __version__ as __version__
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn import datasets, plots, uncertainty
     from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
+    from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
     from pymc_bnn.models.bnn import BayesianNeuralNetwork, bnn_classifier, bnn_layer
     from pymc_bnn.models.glm import MultinomialGLM, multinomial_glm
     from pymc_bnn.models.inference import fit_advi
-    from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
 
 _WHERE = {
@@ -51,10 +51,10 @@ _WHERE = {
     "bnn_classifier": "pymc_bnn.models.bnn",
     "bnn_layer": "pymc_bnn.models.bnn",
     "fit_advi": "pymc_bnn.models.inference",
-    "BayesianMLPClassifier": "pymc_bnn.sklearn",
-    "BayesianSoftmaxClassifier": "pymc_bnn.sklearn",
+    "BayesianMLPClassifier": "pymc_bnn.estimators",
+    "BayesianSoftmaxClassifier": "pymc_bnn.estimators",
 }
-_MODULES = ("datasets", "distributions", "models", "plots", "sklearn", "testing", "uncertainty")
+_MODULES = ("datasets", "distributions", "estimators", "models", "plots", "testing", "uncertainty")
 _RENAMED = {"BNNClassifier": "BayesianNeuralNetwork"}
 
 __all__ = [

@@ -30,7 +30,13 @@ FAST_DTYPES = {"int8", "int64"}
 _DTYPE_PARAM = re.compile(r"\[(u?int(?:8|16|32|64))\]\]$")
 
 #: Doctests that fit a model (the estimators' examples, fit_advi and compile_steps).
-SLOW_DOCTEST_MODULES = ("pymc_bnn/sklearn.py", "pymc_bnn/models/inference.py")
+SLOW_DOCTEST_MODULES = (
+    "pymc_bnn/estimators/saving.py",
+    "pymc_bnn/estimators/softmax.py",
+    "pymc_bnn/estimators/mlp.py",
+    "pymc_bnn/models/inference.py",
+    "pymc_bnn/models/advi_steps.py",
+)
 
 
 #: Test files that take longest on an empty compile cache (seconds, cold ``make test``

@@ -273,7 +273,7 @@ def test_fit_saves_the_training_rows_mean_and_standard_deviation(fitted, iris_cs
 def test_predict_scales_new_rows_as_saved_and_applies_the_saved_estimator(
     fitted, iris_csv, tmp_path
 ):
-    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+    from pymc_bnn.estimators import BayesianSoftmaxClassifier
 
     out_dir, _ = fitted
     new = pd.read_csv(iris_csv).drop(columns="species").iloc[5::7]
@@ -845,7 +845,7 @@ _PATCHES = {
     "compile": "",
     # Markers printed from inside the fit, so that the signal lands where named.
     "optimisation": (
-        "import pymc_bnn.sklearn as s\n"
+        "import pymc_bnn.estimators.base as s\n"
         "from pymc_bnn.models.inference import fit_advi\n"
         "def marked(*a, **k):\n"
         "    said = []\n"

@@ -14,7 +14,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pymc_bnn import uncertainty
-from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier, _BayesianClassifier
+from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
+from pymc_bnn.estimators.base import _BayesianClassifier
 
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
@@ -115,7 +116,7 @@ def test_predict_uncertainty_matches_the_uncertainty_module(softmax, iris):
 def test_chunked_prediction_equals_whole(softmax, iris, monkeypatch):
     X, _ = iris
     whole = softmax.predict_proba(X), softmax.predict_uncertainty(X, proba=True)
-    monkeypatch.setattr("pymc_bnn.sklearn._CHUNK_ELEMENTS", 1000)  # 3 rows a chunk
+    monkeypatch.setattr("pymc_bnn.estimators.base._CHUNK_ELEMENTS", 1000)  # 3 rows a chunk
     np.testing.assert_array_equal(softmax.predict_proba(X), whole[0])
     pd.testing.assert_frame_equal(softmax.predict_uncertainty(X, proba=True), whole[1])
 
@@ -429,7 +430,8 @@ def test_an_interrupted_save_leaves_the_old_model_whole(softmax, iris, tmp_path,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pymc_bnn.sklearn._replace", interrupted)  # after writing, before rename
+    # After writing, before the rename.
+    monkeypatch.setattr("pymc_bnn.persistence._replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         other.save(folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
@@ -474,7 +476,7 @@ def test_an_interrupted_fit_raises_and_leaves_the_estimator_as_it_was(iris, monk
     # pm.fit catches KeyboardInterrupt and returns the partly fitted approximation; the
     # estimator must not count as fitted with it.
     X, y = iris
-    monkeypatch.setattr("pymc_bnn.sklearn.fit_advi", _interrupt_at_step(20))
+    monkeypatch.setattr("pymc_bnn.estimators.base.fit_advi", _interrupt_at_step(20))
     fresh = BayesianSoftmaxClassifier(**QUICK)
     with pytest.raises(KeyboardInterrupt):
         fresh.fit(X, y)
@@ -485,7 +487,7 @@ def test_an_interrupted_fit_raises_and_leaves_the_estimator_as_it_was(iris, monk
     monkeypatch.undo()
     fitted = BayesianSoftmaxClassifier(**QUICK).fit(X, y)
     before = fitted.predict_proba(X)
-    monkeypatch.setattr("pymc_bnn.sklearn.fit_advi", _interrupt_at_step(20))
+    monkeypatch.setattr("pymc_bnn.estimators.base.fit_advi", _interrupt_at_step(20))
     with pytest.raises(KeyboardInterrupt):
         fitted.fit(X.iloc[:, :2], y)  # a refit on other columns, interrupted
     np.testing.assert_array_equal(fitted.predict_proba(X), before)  # the old fit, intact

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +47,7 @@ from contextlib import contextmanager
 from pymc_bnn.cli.errors import CLIError, one_line
 from pymc_bnn.cli.estimators import BACKENDS, MODEL_ALIASES, MODEL_KINDS
 from pymc_bnn.cli.outputs import DEMO_MARKER, prepare_dir
+from pymc_bnn.runtime import interruptible
 
 __all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
 
@@ -284,20 +284,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "model", None) in MODEL_ALIASES:
         args.model = MODEL_ALIASES[args.model]
-    interrupted: list[int] = []
     try:
-        with _RecordInterrupts(interrupted), _one_line_warnings():
+        # An interrupt recorded here ends in KeyboardInterrupt, whatever error it caused.
+        with interruptible(), _one_line_warnings():
             return args.func(args)
     except KeyboardInterrupt:
         return _interrupted()
     except CLIError as err:
-        if interrupted:
-            return _interrupted()
         print(f"pymc-bnn: error: {err}", file=sys.stderr)
         return 2
     except Exception as err:
-        if interrupted:  # Ctrl-C inside compiled code can surface as another error
-            return _interrupted()
         if os.environ.get("PYMC_BNN_DEBUG"):
             raise
         print(
@@ -329,26 +325,3 @@ def _one_line_warnings() -> Iterator[None]:
 def _interrupted() -> int:
     print("pymc-bnn: interrupted; nothing was saved or overwritten", file=sys.stderr)
     return 130
-
-
-class _RecordInterrupts:
-    """Context noting SIGINT in ``seen`` before raising ``KeyboardInterrupt`` as usual."""
-
-    def __init__(self, seen: list[int]):
-        self.seen = seen
-        self.previous = None
-
-    def __enter__(self) -> None:
-        try:
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread: signals go elsewhere
-            self.previous = None
-
-    def _handler(self, signum, frame):
-        self.seen.append(signum)
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)

@@ -137,7 +137,7 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     ...
     pymc_bnn.cli.errors.CLIError: no-such-model: not a saved model (no metadata.json; ...)
     """
-    from pymc_bnn.sklearn import _BayesianClassifier
+    from pymc_bnn.estimators.base import _BayesianClassifier
 
     file = Path(path) / "metadata.json"
     try:

@@ -86,7 +86,7 @@ def make_estimator(kind: str, **params: Any):
     >>> make_estimator("softmax", hidden=(5,), iterations=100)
     BayesianSoftmaxClassifier(iterations=100)
     """
-    from pymc_bnn.sklearn import BayesianMLPClassifier, BayesianSoftmaxClassifier
+    from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
     if _kind(kind) == "bnn":
         params.pop("collinearity", None)  # a softmax-regression option

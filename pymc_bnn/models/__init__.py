@@ -8,7 +8,9 @@
   returns, which predicts through the model's own graph;
 * :mod:`~pymc_bnn.models.glm`: :func:`multinomial_glm` (softmax regression);
 * :mod:`~pymc_bnn.models.bnn`: :func:`bnn_layer` and :func:`bnn_classifier`;
-* :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`;
+* :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`, the ADVI fit;
+* :mod:`~pymc_bnn.models.advi_steps`: :func:`compile_steps`, its optimisation
+  steps compiled into one loop;
 * :mod:`~pymc_bnn.models.compile_mode`: :func:`quick_compile`, the mode of the
   functions called once (draws, probabilities of new rows).
 """

@@ -45,7 +45,7 @@ from typing import Any, Literal
 import pymc as pm
 
 from pymc_bnn.models.data import check_positive_int
-from pymc_bnn.models.inference import blas_limits
+from pymc_bnn.runtime import blas_limits
 
 __all__ = [
     "NUTS_SAMPLERS",

@@ -167,7 +167,7 @@ def test_explicit_list_of_columns_by_name_or_index():
 def test_estimator_drops_and_predicts_the_same_after_save_and_load(tmp_path):
     import pickle
 
-    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+    from pymc_bnn.estimators import BayesianSoftmaxClassifier
 
     X, names = design(n=150)
     frame = pd.DataFrame(X, columns=names)

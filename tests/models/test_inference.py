@@ -1,4 +1,4 @@
-"""Tests of pymc_bnn.models.inference: fused ADVI steps and fit_advi's loop.
+"""Tests of fused ADVI steps (models.advi_steps), fit_advi's loop (models.inference), interrupts.
 
 Oracle: PyMC's own ``pm.fit`` with the same approximation, objective, Adam
 learning rate, starting standard deviations and seed.  ``fit_advi`` runs its
@@ -25,8 +25,10 @@ from pytensor.graph.traversal import ancestors, applys_between
 from pytensor.scan.op import Scan
 
 import pymc_bnn as pb
+from pymc_bnn.models.advi_steps import compile_steps
 from pymc_bnn.models.compile_mode import quick_compile
-from pymc_bnn.models.inference import compile_steps, fit_advi, interruptible
+from pymc_bnn.models.inference import fit_advi
+from pymc_bnn.runtime import interruptible
 
 
 def _model(batch_size):
@@ -321,7 +323,7 @@ def test_jax_steps_read_draws_through_a_barrier_pad_products_and_compute_the_sam
     rounding (1e-12 relative; XLA may order a fused sum differently).
     """
     pytest.importorskip("jax")
-    import pymc_bnn.models.inference as inference
+    import pymc_bnn.models.advi_steps as advi_steps
     from pymc_bnn.models.draw_barrier import DrawBarrier, barrier_draws
     from pymc_bnn.models.padded_dot import PaddedDot
 
@@ -342,8 +344,8 @@ def test_jax_steps_read_draws_through_a_barrier_pad_products_and_compute_the_sam
     padded = steps()
     with_both = padded(300)
     assert products(padded) == [PaddedDot, PaddedDot]  # the forward and gradient products
-    monkeypatch.setattr(inference, "barrier_draws", list)
-    monkeypatch.setattr(inference, "pad_products", list)
+    monkeypatch.setattr(advi_steps, "barrier_draws", list)
+    monkeypatch.setattr(advi_steps, "pad_products", list)
     without = steps()(300)
     np.testing.assert_allclose(with_both, without, rtol=1e-12)
     assert without[-50:].mean() < without[:50].mean()  # the steps did optimize

@@ -253,7 +253,7 @@ def test_missing_sampler_is_one_line_naming_package_and_install(monkeypatch):
         resolve_sampler("numpyro")
     with pytest.raises(ValueError, match=r"nuts_sampler must be one of .*got 'stan'"):
         resolve_sampler("stan")
-    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+    from pymc_bnn.estimators import BayesianSoftmaxClassifier
 
     with pytest.raises(ImportError, match="pip install nutpie"):
         BayesianSoftmaxClassifier(method="nuts", nuts_sampler="nutpie").fit(np.eye(3), [0, 1, 0])
@@ -296,7 +296,7 @@ def test_estimator_and_cli_say_which_sampler_ran(tmp_path, capsys):
     import pandas as pd
 
     from pymc_bnn.cli import main
-    from pymc_bnn.sklearn import BayesianSoftmaxClassifier
+    from pymc_bnn.estimators import BayesianSoftmaxClassifier
 
     rng = np.random.default_rng(SEED)
     X, labels, _ = _simulate(rng, 60, 2, 3)

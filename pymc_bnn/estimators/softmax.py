@@ -1,0 +1,107 @@
+"""Bayesian softmax (multinomial logistic) regression as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pymc_bnn.estimators.base import _NAME, Method, _BayesianClassifier, _document
+from pymc_bnn.models.glm import multinomial_glm
+
+__all__ = ["BayesianSoftmaxClassifier"]
+
+
+@_document
+class BayesianSoftmaxClassifier(_BayesianClassifier):
+    """Bayesian softmax (multinomial logistic) regression, as a scikit-learn classifier.
+
+    The model is :func:`pymc_bnn.multinomial_glm`: ``y ~ Categorical(softmax(X @
+    coef + intercept))`` with Normal priors on standardized features.
+
+    Parameters
+    ----------
+    prior_scale : float, default 2.5
+        Prior standard deviation of the coefficients.
+    identification : {"zerosum", "reference", "none"}, default "zerosum"
+        How the softmax's redundant direction is removed (see
+        :func:`pymc_bnn.multinomial_glm`).
+    collinearity : {"drop", "warn", "error", "ignore"}, default "drop"
+        What to do when the features are exactly collinear with the intercept
+        (constant or duplicated columns, one-hot groups): ``"drop"`` warns,
+        naming the columns, and fixes the redundant columns' coefficients at zero
+        (see :func:`pymc_bnn.multinomial_glm`).
+    {common}
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        The class labels.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Column names, when fitted on a DataFrame.
+    idata_ : xarray.DataTree
+        The fitted posterior (``posterior`` group: ``y_coef``, ``y_intercept``).
+    sampler_ : str
+        What fitted it: ``"advi"`` or the NUTS sampler that ran (``"nutpie"``,
+        ``"numpyro"``, ``"blackjax"`` or ``"pymc"``).
+    fixed_columns_ : list of int
+        The feature columns whose coefficients were fixed at zero (``collinearity``).
+    posterior_ : xarray.Dataset
+        The ``posterior`` group of ``idata_``.
+    model_ : pymc.Model
+        The PyMC model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = (X - X.mean(0)) / X.std(0)
+    >>> clf = BayesianSoftmaxClassifier(iterations=2000, draws=200, random_state=0,
+    ...                                 progressbar=False).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> list(clf.predict_uncertainty(X[:2]).columns)
+    ['total', 'aleatoric', 'epistemic', 'max_probability']
+    """
+
+    _builder = staticmethod(multinomial_glm)
+    _builder_options = ("prior_scale", "identification", "collinearity")
+    _kind = "glm"
+
+    def __init__(
+        self,
+        *,
+        prior_scale: float = 2.5,
+        identification: str = "zerosum",
+        collinearity: str = "drop",
+        method: Method = "advi",
+        nuts_sampler: str = "auto",
+        iterations: int = 10_000,
+        learning_rate: float = 0.01,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 2,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        compile_mode: str | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        progressbar: bool = True,
+    ):
+        self._set_params_from(locals())
+
+    def _fitted_options(self) -> dict[str, Any]:
+        return {"collinearity": self._fixed_columns()}  # the coefficients fixed at zero
+
+    def _fixed_columns(self) -> list[int]:
+        """Columns fixed at zero in the fit (for a loaded model: the all-zero rows of y_coef)."""
+        fixed = getattr(self, "fixed_columns_", None)
+        if fixed is not None:
+            return list(fixed)
+        post = self.idata_["posterior"]
+        if f"{_NAME}_coef" not in post:
+            return []
+        coef = post[f"{_NAME}_coef"].transpose("chain", "draw", ...).values
+        return [int(j) for j in np.flatnonzero((coef == 0).all(axis=(0, 1, 3)))]

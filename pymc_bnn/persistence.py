@@ -64,12 +64,14 @@ def _checked_features(features: Any, file: Path) -> list[str] | None:
     return features
 
 
-def _checked_classes(classes: Any, file: Path) -> np.ndarray:
+def _checked_classes(classes: Any, file: Path | str) -> np.ndarray:
     if not isinstance(classes, list) or len(classes) < 2:
         raise ValueError(f"{file}: classes must be a list of at least two labels")
     kinds = {type(c) for c in classes}
-    if len(kinds) != 1 or kinds.pop() not in (str, int, float):
-        raise ValueError(f"{file}: classes must be labels of one type (strings or numbers)")
+    if len(kinds) != 1 or kinds.pop() not in (str, int, float, bool):
+        raise ValueError(
+            f"{file}: classes must be labels of one type (strings, numbers or booleans)"
+        )
     if len(set(classes)) != len(classes) or not all(
         isinstance(c, str) or np.isfinite(c) for c in classes
     ):

@@ -220,6 +220,13 @@ def test_demo_compares_the_models_and_writes_plots(tmp_path):
     summary = json.loads((out_dir / "summary.json").read_text())
     assert set(summary["models"]) == {"softmax", "BNN"} and summary["backend"] == "jax"
     assert (out_dir / "reliability.png").read_bytes().startswith(b"\x89PNG")
+    # The files it wrote, recorded: a later run may replace exactly these without --force.
+    from pymc_bnn.cli.demo import PLOT_FILES, _not_written_here
+
+    assert set(summary["files"]) == {*PLOT_FILES, "summary.md"}
+    for name, digest in summary["files"].items():
+        assert hashlib.sha256((out_dir / name).read_bytes()).hexdigest() == digest
+    assert _not_written_here(out_dir) == []
 
 
 @pytest.mark.slow

@@ -12,10 +12,12 @@ place only when complete.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from pymc_bnn.cli.estimators import (
     fit_timed,
     make_estimator,
 )
-from pymc_bnn.cli.outputs import check_model_dir, check_new_file
+from pymc_bnn.cli.outputs import check_free_space, check_model_dir, check_new_file
 from pymc_bnn.cli.report import format_report, metrics
 from pymc_bnn.cli.scaling import (
     LIMIT_SDS,
@@ -55,13 +57,16 @@ __all__ = ["OUT_OF_RANGE", "fit", "load_saved", "predict"]
 OUT_OF_RANGE = "out_of_range"
 """Column of ``predict``'s output: True for a row with a feature beyond the training limits."""
 
+MEASURES = ("total", "aleatoric", "epistemic", "max_probability", OUT_OF_RANGE)
+"""The columns of ``predict``'s output after ``p_<class>`` and ``predicted``."""
+
 
 def fit(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn fit``: split, standardize, fit, report on the held-out rows, save."""
     start = time.perf_counter()
     kind = MODEL_ALIASES.get(args.model, args.model)
     out = check_model_dir(Path(args.out), args.force)  # before the long fit, not after it
-    X, y = split_target(read_table(args.data), args.target, args.data)
+    X, y = split_target(read_table(args.data, args.target), args.target, args.data)
     X_train, X_test, y_train, y_test = split_held_out(X, y, args.test_size, args.seed)
     scaled = scaled_columns(X_train, args.scale)
     scaler = fit_scaler(X_train, scaled)
@@ -71,6 +76,7 @@ def fit(args: argparse.Namespace) -> int:
         raise CLIError(
             f"{args.data}: values too large to standardize in columns {short_list(bad)}"
         )
+    check_free_space(out, _model_bytes(kind, X.shape[1], y.nunique(), args))
     print(
         f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
         f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
@@ -111,9 +117,32 @@ def fit(args: argparse.Namespace) -> int:
         # Strict JSON: a log score of -inf (a held-out row given probability 0) is null.
         "held_out": {k: (v if np.isfinite(v) else None) for k, v in report.items()},
     }
-    estimator.save(out, metadata=extra)
+    with _writing(out, "cannot save the model", "nothing was saved"):
+        estimator.save(out, metadata=extra)
     print(f"Saved the model to {out}/; wall time {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _model_bytes(kind: str, n_features: int, n_classes: int, args: argparse.Namespace) -> int:
+    """About the size of the model folder ``fit`` will save: its posterior draws.
+
+    Each parameter is saved once as sampled and once as used (the posterior
+    holds both), 8 bytes a draw; one megabyte more for the metadata and the
+    archive's own entries.
+    """
+    widths = [n_features, *(args.hidden if kind == "bnn" else ()), n_classes]
+    parameters = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    chains = getattr(args, "chains", 2) if args.method == "nuts" else 1
+    return 2 * 8 * parameters * args.draws * chains + 2**20
+
+
+@contextmanager
+def _writing(path: Path, what: str, outcome: str):
+    """Report an operating-system error while writing ``path`` (a full disk) as a CLIError."""
+    try:
+        yield
+    except OSError as err:
+        raise CLIError(f"{path}: {what} ({one_line(err)}); {outcome}") from err
 
 
 def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
@@ -209,13 +238,21 @@ def _out_of_range(X: pd.DataFrame, limits) -> np.ndarray:
 
 def predict(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn predict``: probabilities, label and uncertainty of each new row."""
-    out = check_new_file(Path(args.out), args.force)
+    out = Path(args.out)
+    out = check_new_file(out, args.force, inputs=[Path(args.data)], folders=[Path(args.model_dir)])
     estimator, scaler, meta = load_saved(args.model_dir)
     features = list(meta["features"])
     keep = list(dict.fromkeys(args.keep or []))
     clash = [k for k in keep if k in features]
     if clash:
         raise CLIError(f"--keep {clash[0]}: a feature column is copied anyway; keep others")
+    produced = [f"p_{c}" for c in estimator.classes_] + ["predicted", *MEASURES]
+    clash = [k for k in keep if k in produced]
+    if clash:
+        raise CLIError(
+            f"--keep {clash[0]}: the output has a column {clash[0]!r} of its own; rename that "
+            "input column to keep it"
+        )
     columns = read_header(args.data)
     check_columns(columns, features, args.data, target=meta.get("target"), keep=keep)
     show = not args.no_progress and sys.stderr.isatty()
@@ -224,6 +261,7 @@ def predict(args: argparse.Namespace) -> int:
     tmp = Path(tmp_name)
     flagged_rows: list[int] = []
     flagged_columns: set[str] = set()
+    overflowed: list[int] = []
     n_rows = 0
     try:
         with os.fdopen(fd, "w", newline="") as sink:
@@ -234,17 +272,21 @@ def predict(args: argparse.Namespace) -> int:
             )
             try:
                 for chunk in reader:
+                    if chunk.empty:  # a file of a header alone
+                        continue
                     X = check_feature_table(chunk[features], args.data, first_row=n_rows)
                     outside = _out_of_range(X, meta["limits"])
                     rows = outside.any(axis=1)
                     if rows.any():
                         flagged_rows.extend((n_rows + np.flatnonzero(rows) + 2).tolist())
                         flagged_columns.update(np.asarray(features)[outside.any(axis=0)])
-                    table = _predict_chunk(estimator, scaler, X)
+                    table, lost = _predict_chunk(estimator, scaler, X)
+                    overflowed.extend((n_rows + np.flatnonzero(lost) + 2).tolist())
                     table[OUT_OF_RANGE] = rows
                     for position, name in enumerate(keep):
                         table.insert(position, name, chunk[name].to_numpy())
-                    table.to_csv(sink, index=False, header=n_rows == 0)
+                    with _writing(out, "cannot write the predictions", "nothing was written"):
+                        table.to_csv(sink, index=False, header=n_rows == 0)
                     n_rows += len(chunk)
                     progress.advance(len(chunk))
             except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
@@ -253,11 +295,13 @@ def predict(args: argparse.Namespace) -> int:
                 raise CLIError(
                     f"{args.data}: cannot read it as CSV after data row {n_rows} ({one_line(err)})"
                 ) from err
-            sink.flush()
-            os.fsync(sink.fileno())
+            with _writing(out, "cannot write the predictions", "nothing was written"):
+                sink.flush()
+                os.fsync(sink.fileno())
         if n_rows == 0:
             raise CLIError(f"{args.data}: no data rows")
-        os.replace(tmp, out)
+        with _writing(out, "cannot write the predictions", "nothing was written"):
+            os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -271,21 +315,49 @@ def predict(args: argparse.Namespace) -> int:
             f"{args.data}; their predictions are extrapolations (column {OUT_OF_RANGE} is True)",
             file=sys.stderr,
         )
+    if overflowed:
+        print(
+            f"pymc-bnn: warning: {len(overflowed)} of {n_rows} rows have features too large to "
+            f"predict with (the model's arithmetic overflows float64): lines "
+            f"{short_list(overflowed)} of {args.data}; their probabilities, label and "
+            "uncertainty are left empty",
+            file=sys.stderr,
+        )
     print(f"Wrote {n_rows} rows ({_describe_columns(estimator, keep)}) to {out}")
     return 0
 
 
-def _predict_chunk(estimator: Any, scaler: Any, X: pd.DataFrame) -> pd.DataFrame:
-    """Probabilities, predicted label and uncertainty of the rows ``X`` (as read)."""
-    table = estimator.predict_uncertainty(scaler.transform(X), proba=True)
-    table = table.reset_index(drop=True)
-    probs = table[[f"p_{c}" for c in estimator.classes_]].to_numpy()
-    table.insert(len(estimator.classes_), "predicted", estimator.classes_[probs.argmax(axis=1)])
-    return table
+def _predict_chunk(estimator: Any, scaler: Any, X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """Probabilities, predicted label and uncertainty of the rows ``X`` (as read).
+
+    Returns the table and a boolean mask of the rows that could not be
+    predicted: values so large that standardizing them or the model's
+    arithmetic overflows float64 (their cells are left empty).
+    """
+    with np.errstate(over="ignore"):  # values near the float64 limit: found below
+        Z = scaler.transform(X)
+    ok = np.isfinite(Z.to_numpy()).all(axis=1)
+    names = [f"p_{c}" for c in estimator.classes_]
+    table = pd.DataFrame(np.nan, index=range(len(X)), columns=[*names, *MEASURES[:-1]])
+    if ok.any():
+        try:
+            part = estimator.predict_uncertainty(Z[ok], proba=True)
+        except ValueError:  # NaN probabilities: the model's arithmetic overflowed
+            # Each row's probabilities are computed apart from the others': the
+            # draws show which rows overflow.
+            probs = estimator.predict_proba_draws(Z[ok]).to_numpy()
+            ok[np.flatnonzero(ok)[np.isnan(probs).any(axis=(0, 1, 3))]] = False
+            part = estimator.predict_uncertainty(Z[ok], proba=True) if ok.any() else None
+        if part is not None:
+            table.loc[np.flatnonzero(ok), list(part.columns)] = part.to_numpy()
+    labels = pd.Series(estimator.classes_[table[names].fillna(-1).to_numpy().argmax(axis=1)])
+    if not ok.all():
+        labels = labels.astype(object).where(ok, None)
+    table.insert(len(names), "predicted", labels)
+    return table, ~ok
 
 
 def _describe_columns(estimator: Any, keep: list[str]) -> str:
     classes = [f"p_{c}" for c in estimator.classes_]
     shown = classes if len(classes) <= 4 else [classes[0], "...", classes[-1]]
-    measures = ["total", "aleatoric", "epistemic", "max_probability", OUT_OF_RANGE]
-    return ", ".join([*keep, *shown, "predicted", *measures])
+    return ", ".join([*keep, *shown, "predicted", *MEASURES])

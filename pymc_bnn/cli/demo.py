@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from pymc_bnn.cli.errors import CLIError, short_list
 from pymc_bnn.cli.estimators import (
     BACKENDS,
     describe,
@@ -21,7 +23,16 @@ from pymc_bnn.cli.report import format_report, metrics
 from pymc_bnn.cli.scaling import make_scaler
 from pymc_bnn.cli.tables import split_held_out
 
-__all__ = ["demo", "write_plots"]
+__all__ = ["PLOT_FILES", "demo", "write_plots"]
+
+PLOT_FILES = (
+    "reliability.png",
+    "accuracy_rejection.png",
+    "entropy_decomposition.png",
+    "class_probabilities.png",
+)
+"""The plots the demo writes, in this order."""
+SUMMARY = "summary.md"
 
 N_UNSURE = 6
 """Rows in the demo's class-probability plot: the most uncertain held-out rows."""
@@ -56,16 +67,15 @@ def write_plots(out: Path, probs: dict, y_test: np.ndarray) -> list[str]:
     # class-probability plot shows, the same rows in every panel.
     epistemic = np.asarray(uncertainty.uncertainty_scores(probs[names[-1]], "epistemic"))
     unsure = [int(i) for i in np.argsort(-epistemic)[:N_UNSURE]]
-    figures = {
-        "reliability.png": lambda p, ax: plots.plot_reliability_diagram(p, y_test, ax=ax),
-        "accuracy_rejection.png": lambda p, ax: plots.plot_accuracy_rejection(p, y_test, ax=ax),
-        "entropy_decomposition.png": lambda p, ax: plots.plot_entropy_decomposition(
-            p, y_test, ax=ax
-        ),
-        "class_probabilities.png": lambda p, ax: plots.plot_class_probabilities(
+    drawers = (
+        lambda p, ax: plots.plot_reliability_diagram(p, y_test, ax=ax),
+        lambda p, ax: plots.plot_accuracy_rejection(p, y_test, ax=ax),
+        lambda p, ax: plots.plot_entropy_decomposition(p, y_test, ax=ax),
+        lambda p, ax: plots.plot_class_probabilities(
             p, unsure, y=y_test, min_probability=MIN_PROBABILITY, ax=ax
         ),
-    }
+    )
+    figures = dict(zip(PLOT_FILES, drawers, strict=True))
     notes = {
         "class_probabilities.png": (
             f"The {N_UNSURE} held-out rows with the largest epistemic uncertainty under the "
@@ -107,11 +117,47 @@ def _compile_stamp() -> Path:
     return Path(pytensor.config.base_compiledir) / f"pymc_bnn-demo-{__version__}.done"
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _not_written_here(out: Path) -> list[str]:
+    """The files of ``out`` the demo would overwrite that are not as an earlier demo left them.
+
+    A demo's ``summary.json`` records the SHA-256 of each file it wrote; a
+    file it would write that is not recorded there, or changed since, is not
+    the demo's to overwrite (nor is a ``summary.json`` that is no demo's).
+    """
+    names = [*PLOT_FILES, SUMMARY, DEMO_MARKER]
+    present = [n for n in names if (out / n).exists()]
+    if not present:
+        return []
+    try:
+        summary = json.loads((out / DEMO_MARKER).read_text())
+        written = summary["files"] if summary.get("command") == "pymc-bnn demo" else None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        written = None
+    if not isinstance(written, dict):
+        return present
+    return [
+        n
+        for n in present
+        if n != DEMO_MARKER and not ((out / n).is_file() and written.get(n) == _sha256(out / n))
+    ]
+
+
 def demo(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn demo``: fit both model kinds to the digits, report, plot, summarize."""
     from sklearn.datasets import load_digits
 
     start = time.perf_counter()
+    wanted = Path(args.out)
+    foreign = [] if args.force or not wanted.is_dir() else _not_written_here(wanted)
+    if foreign:
+        raise CLIError(
+            f"{args.out}: holds {short_list(foreign)}, which pymc-bnn demo did not write (or "
+            "which changed since); pass --force to overwrite them"
+        )
     out = prepare_dir(Path(args.out), args.force, own=DEMO_MARKER)
     data = load_digits(as_frame=True)
     X, y = data.data, data.target.to_numpy()
@@ -161,14 +207,16 @@ def demo(args: argparse.Namespace) -> int:
         "models": {n: {**columns[n], "fit time (s)": seconds[n]} for n in columns},
         "plots": files,
     }
-    (out / DEMO_MARKER).write_text(json.dumps(summary, indent=2) + "\n")
-    (out / "summary.md").write_text(
+    (out / SUMMARY).write_text(
         "# pymc-bnn demo\n\nDigits (scikit-learn), held-out "
         f"{len(X_test)} rows, seed {args.seed}.\n\n```text\n"
         f"{format_report(columns, seconds)}\n```\n\n" + "".join(f"![{f}]({f})\n" for f in files)
     )
+    # What this run wrote, so that a later run knows these files are its own to replace.
+    summary["files"] = {name: _sha256(out / name) for name in [*files, SUMMARY]}
+    (out / DEMO_MARKER).write_text(json.dumps(summary, indent=2) + "\n")
     if mode is None:
         stamp.touch()
-    print(f"Wrote {', '.join(files)}, summary.md and {DEMO_MARKER} to {out}/")
+    print(f"Wrote {', '.join(files)}, {SUMMARY} and {DEMO_MARKER} to {out}/")
     print(f"Wall time {time.perf_counter() - start:.1f} s")
     return 0

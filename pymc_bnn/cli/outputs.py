@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from pymc_bnn.cli.errors import CLIError, one_line
 
-__all__ = ["DEMO_MARKER", "check_model_dir", "check_new_file", "prepare_dir"]
+__all__ = [
+    "DEMO_MARKER",
+    "check_free_space",
+    "check_model_dir",
+    "check_new_file",
+    "check_not_input",
+    "prepare_dir",
+]
 
 DEMO_MARKER = "summary.json"
 """The file by which ``pymc-bnn demo`` recognises a folder it wrote itself."""
@@ -64,11 +73,14 @@ def _check_writable(folder: Path, what: Path) -> None:
         raise CLIError(f"{what}: cannot write in {folder} ({one_line(err)})") from err
 
 
-def check_new_file(path: Path, force: bool) -> Path:
+def check_new_file(
+    path: Path, force: bool, *, inputs: Sequence[Path] = (), folders: Sequence[Path] = ()
+) -> Path:
     """Refuse, before any work, an output file that cannot be written or would be overwritten.
 
     The file's folder must exist and be writable; an existing file needs
-    ``force``; a folder is never replaced.
+    ``force``; a folder is never replaced, nor an input: one of the files
+    ``inputs`` or a file in one of the ``folders`` (:func:`check_not_input`).
 
     Examples
     --------
@@ -79,13 +91,89 @@ def check_new_file(path: Path, force: bool) -> Path:
     """
     if path.is_dir():
         raise CLIError(f"{path} is a folder; give a file name for the output")
-    if path.exists() and not force:
-        raise CLIError(f"{path} exists; pass --force to overwrite it")
     folder = path.parent
     if not folder.is_dir():
         raise CLIError(f"{folder}: no such folder")
+    check_not_input(path, inputs, folders)
+    if path.exists() and not force:
+        raise CLIError(f"{path} exists; pass --force to overwrite it")
     _check_writable(folder, path)
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
+
+
+def check_not_input(out: Path, files: Sequence[Path] = (), folders: Sequence[Path] = ()) -> None:
+    """Refuse an output that is one of a command's input ``files`` or lies in an input folder.
+
+    Paths are compared resolved (``..`` and symbolic links followed) and, for
+    existing files, as files (a hard link is the same file), so no spelling of
+    an input gets overwritten, with or without ``--force``.
+
+    Examples
+    --------
+    >>> check_not_input(Path("data.csv"), files=[Path("./sub/../data.csv")])
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: --out data.csv is the input file sub/../data.csv; give ...
+    >>> check_not_input(Path("model/p.csv"), folders=[Path("model")])
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: --out model/p.csv lies in the model folder model; give ...
+    """
+    target = out.resolve()
+    for file in files:
+        if target == file.resolve() or _same_file(out, file):
+            raise CLIError(
+                f"--out {out} is the input file {file}; give another output file (an input is "
+                "never overwritten, even with --force)"
+            )
+    for folder in folders:
+        root = folder.resolve()
+        inside = target == root or root in target.parents
+        if not inside and out.is_file() and folder.is_dir():
+            inside = any(_same_file(out, entry) for entry in folder.iterdir())
+        if inside:
+            raise CLIError(
+                f"--out {out} lies in the model folder {folder}; give an output file outside "
+                "it (the model is never overwritten, even with --force)"
+            )
+
+
+def check_free_space(path: Path, needed: int) -> None:
+    """Refuse, before any work, to write about ``needed`` bytes at ``path`` on a fuller disk.
+
+    The free space is that of the nearest existing folder of ``path``.
+
+    Examples
+    --------
+    >>> check_free_space(Path("model"), 10**30)
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: model: not enough free space: writing it takes about ...
+    """
+    folder = path.absolute()
+    while not folder.is_dir():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CLIError(
+            f"{path}: not enough free space: writing it takes about {_size(needed)}, and "
+            f"{folder} has {_size(free)} free"
+        )
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError  # unreachable
 
 
 def check_model_dir(path: Path, force: bool) -> Path:

@@ -6,6 +6,9 @@ reported with the file, the column and the line.
 
 from __future__ import annotations
 
+import csv
+import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,11 +26,54 @@ __all__ = [
     "select_features",
     "split_held_out",
     "split_target",
+    "target_labels",
 ]
 
+MISSING = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+"""Cells read as missing in feature columns: pandas' default ``na_values``.  In the
+target column only an empty cell is missing (``NA`` is a label like any other)."""
 
-def read_table(path: str | Path) -> pd.DataFrame:
+_CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]*")
+_INT64 = 2**63
+
+
+def _input_file(path: str | Path) -> Path:
+    """``path`` as an existing file, or :class:`CLIError` saying what it is instead."""
+    path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; give a CSV file")
+    if not path.exists():
+        raise CLIError(f"{path}: no such file")
+    return path
+
+
+def _csv_error(path: Path, err: BaseException) -> CLIError:
+    return CLIError(f"{path}: cannot read it as CSV ({one_line(err)})")
+
+
+def _check_distinct_names(path: Path) -> None:
+    """Refuse a header that names a column twice (pandas would rename the second ``a.1``)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next((row for row in csv.reader(f) if row), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise _csv_error(path, err) from err
+    twice = [name for name, count in Counter(header).items() if count > 1]
+    if twice:
+        raise CLIError(
+            f"{path}: duplicate column names {short_list(twice)}; each column needs its own name"
+        )
+
+
+def read_table(path: str | Path, target: str | None = None) -> pd.DataFrame:
     """Read a CSV file with a header row, or raise :class:`CLIError` saying why not.
+
+    The column ``target`` is read as text (labels such as ``01`` or ``NA``
+    kept as written; only an empty cell is missing): :func:`target_labels`
+    turns it into labels.
 
     Examples
     --------
@@ -36,13 +82,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
     ...
     pymc_bnn.cli.errors.CLIError: no-such.csv: no such file
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"{path}: no such file")
+    path = _input_file(path)
+    _check_distinct_names(path)
+    options = {}
+    columns = read_header(path) if target is not None else []
+    if target in columns:
+        options = {
+            "dtype": {target: str},
+            "keep_default_na": False,
+            "na_values": {c: [""] if c == target else list(MISSING) for c in columns},
+        }
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, **options)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise CLIError(f"{path}: cannot read it as CSV ({one_line(err)})") from err
+        raise _csv_error(path, err) from err
     if frame.empty:
         raise CLIError(f"{path}: no data rows")
     return frame
@@ -51,6 +104,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def read_header(path: str | Path) -> list[str]:
     """The column names of a CSV file, or :class:`CLIError` saying why they cannot be read.
 
+    A name given to two columns is refused.
+
     Examples
     --------
     >>> read_header("no-such.csv")
@@ -58,16 +113,61 @@ def read_header(path: str | Path) -> list[str]:
     ...
     pymc_bnn.cli.errors.CLIError: no-such.csv: no such file
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"{path}: no such file")
+    path = _input_file(path)
+    _check_distinct_names(path)
     try:
         columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise CLIError(f"{path}: cannot read it as CSV ({one_line(err)})") from err
+        raise _csv_error(path, err) from err
     if not columns:
         raise CLIError(f"{path}: no header row")
     return columns
+
+
+def target_labels(values: pd.Series, path: str | Path) -> pd.Series:
+    """Class labels from a target column read as text.
+
+    The labels stay the strings written (``01`` and ``1`` are two classes,
+    ``True`` is the text ``True``) unless every one is an integer written
+    canonically (``-3``, ``0``, ``12``, within int64), when they are integers.
+    A column of numbers that are not all whole looks continuous and is refused.
+    A column not read as text is returned as it is.
+
+    Raises
+    ------
+    CLIError
+        If every label is a number and some are not whole (naming the first).
+
+    Examples
+    --------
+    >>> target_labels(pd.Series(["1", "01", "NA"], name="y"), "d.csv").tolist()
+    ['1', '01', 'NA']
+    >>> target_labels(pd.Series(["-3", "12"], name="y"), "d.csv").tolist()
+    [-3, 12]
+    >>> target_labels(pd.Series(["0.5", "2"], name="y"), "d.csv")
+    Traceback (most recent call last):
+    ...
+    pymc_bnn.cli.errors.CLIError: d.csv: the target 'y' holds numbers that are not whole, such
+    as 0.5 on line 2: a classifier needs class labels, not a continuous target
+    """
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values
+    text = values.astype(str)
+    if text.str.fullmatch(_CANONICAL_INT.pattern).all():
+        numbers = [int(v) for v in text]
+        if all(-_INT64 <= v < _INT64 for v in numbers):
+            return pd.Series(numbers, index=values.index, name=values.name, dtype=np.int64)
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    if np.isfinite(numbers).all():
+        fractional = np.flatnonzero(numbers != np.floor(numbers))
+        if len(fractional):
+            row = int(fractional[0])
+            raise CLIError(
+                f"{path}: the target {values.name!r} holds numbers that are not whole, such as "
+                f"{text.iloc[row]} on line {row + 2}: a classifier needs class labels, not a "
+                "continuous target"
+            )
+    return text
 
 
 def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -> pd.DataFrame:
@@ -97,8 +197,8 @@ def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -
         check_features(X, name=str(path))
     except FeatureTypeError as err:
         raise CLIError(
-            f"{path}: non-numeric feature columns {short_list(err.columns, 10)}; "
-            "encode them as numbers or drop them"
+            f"{path}: non-numeric feature columns {short_list(err.columns, 10)}"
+            f"{_first_text_cell(X, err.columns, first_row)}; encode them as numbers or drop them"
         ) from err
     except FeatureValueError as err:
         what = "missing value (NaN)" if err.what == "NaN" else err.what
@@ -113,6 +213,23 @@ def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -
     return X.astype(np.float64)
 
 
+def _first_text_cell(X: pd.DataFrame, columns: Sequence[str], first_row: int) -> str:
+    """Where the first cell that is not a number lies in ``columns``, as a message part."""
+    first = None
+    for column in columns:
+        values = X[column]
+        text = values.notna() & pd.to_numeric(values, errors="coerce").isna()
+        if text.any():
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            if first is None or row < first[0]:
+                first = (row, column, values.iloc[row])
+    if first is None:
+        return ""
+    row, column, value = first
+    line = first_row + row + 2
+    return f" (the first, {one_line(str(value), 40)!r} in column {column!r}, on line {line})"
+
+
 def split_target(
     frame: pd.DataFrame, target: str, path: str | Path
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -121,9 +238,10 @@ def split_target(
     Raises
     ------
     CLIError
-        If there is no such target column, a target value is missing, there are
-        no other columns, a feature is not numeric or not finite, or the target
-        has fewer than two classes.
+        If there is no such target column, a target value is missing or the
+        labels are numbers that are not all whole (:func:`target_labels`), there
+        are no other columns, a feature is not numeric or not finite, or the
+        target has fewer than two classes.
 
     Examples
     --------
@@ -140,6 +258,7 @@ def split_target(
     if y.isna().any():
         row = int(np.flatnonzero(y.isna().to_numpy())[0])
         raise CLIError(f"{path}: missing target value in column {target!r} on line {row + 2}")
+    y = target_labels(y, path)
     X = frame.drop(columns=target)
     if X.shape[1] == 0:
         raise CLIError(f"{path}: no feature columns besides the target {target!r}")

@@ -11,6 +11,7 @@ from pymc.distributions.dist_math import check_parameters
 from pymc.distributions.distribution import SymbolicRandomVariable
 from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
 from pymc.pytensorf import normalize_rng_param
+from pytensor.graph.basic import Variable
 from pytensor.tensor.random.basic import multinomial
 from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorConstant, TensorVariable
@@ -223,9 +224,9 @@ MultinomialProbs, MultinomialLogits = probs_and_logits(
 def as_trial_count(n) -> TensorVariable:
     """Validate the number of trials ``n`` of a Multinomial or Dirichlet-multinomial.
 
-    A constant ``n`` must hold nonnegative whole numbers; a float one is
-    converted to int64.  A symbolic ``n`` must be numeric; its values are
-    checked in the log-density.
+    A constant ``n`` must hold nonnegative whole numbers below ``2**63`` (what
+    int64 holds), not booleans; a float one is converted to int64.  A symbolic
+    ``n`` must be numeric; its values are checked in the log-density.
 
     Parameters
     ----------
@@ -240,9 +241,10 @@ def as_trial_count(n) -> TensorVariable:
     Raises
     ------
     ValueError
-        If a constant ``n`` is negative, NaN or not a whole number.
+        If a constant ``n`` is negative, NaN, infinite, not a whole number or
+        ``2**63`` or more.
     TypeError
-        If ``n`` is not numeric.
+        If ``n`` is not numeric, or is boolean.
 
     Examples
     --------
@@ -252,19 +254,43 @@ def as_trial_count(n) -> TensorVariable:
     Traceback (most recent call last):
     ...
     ValueError: n must hold whole numbers of trials; got 1.5.
+    >>> as_trial_count(10**30)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be below 2**63 (the largest int64); got 1e+30.
     """
-    n = pt.as_tensor_variable(n)
     if isinstance(n, TensorConstant):
-        data = np.asarray(n.data)
-        if np.any(np.isnan(data)) or np.any(data != np.floor(data)):
+        n = n.data
+    if isinstance(n, Variable):
+        if not n.dtype.startswith(("int", "uint", "float")):
+            raise TypeError(f"n must be a numeric tensor of trial counts; got dtype {n.dtype}.")
+        return pt.as_tensor_variable(n)
+    return pt.as_tensor_variable(_checked_trials(n))
+
+
+def _checked_trials(value) -> np.ndarray:
+    """A constant number of trials as a NumPy array of whole numbers that int64 holds."""
+    data = np.asarray(value)
+    if data.dtype == object:  # Python integers beyond 64 bits
+        try:
+            data = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise TypeError(f"n must be a number of trials; got {value!r}.") from err
+    if data.dtype.kind == "b":
+        raise TypeError(f"n must be a number of trials, not a boolean; got {data}.")
+    if data.dtype.kind not in "iuf":
+        raise TypeError(f"n must be a numeric tensor of trial counts; got dtype {data.dtype}.")
+    if data.dtype.kind == "f":
+        if np.any(np.isnan(data)) or np.any(np.isfinite(data) & (data != np.floor(data))):
             raise ValueError(f"n must hold whole numbers of trials; got {data}.")
-        if np.any(data < 0):
-            raise ValueError(f"n must be nonnegative; got {data}.")
-        if n.dtype.startswith("float"):
-            n = pt.as_tensor_variable(data.astype("int64"))
-    elif not n.dtype.startswith(("int", "uint", "float")):
-        raise TypeError(f"n must be a numeric tensor of trial counts; got dtype {n.dtype}.")
-    return n
+        if np.any(np.isinf(data)):
+            raise ValueError(f"n must be finite; got {data}.")
+    if np.any(data < 0):
+        raise ValueError(f"n must be nonnegative; got {data}.")
+    too_large = data >= 2.0**63 if data.dtype.kind == "f" else data > np.iinfo(np.int64).max
+    if np.any(too_large):
+        raise ValueError(f"n must be below 2**63 (the largest int64); got {data}.")
+    return data.astype(np.int64) if data.dtype.kind == "f" else data
 
 
 class Multinomial(ProbsOrLogitsDiscrete):

@@ -109,7 +109,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
         positive = ["draws"] + (["iterations"] if self.method == "advi" else ["chains"])
         for name in positive:
             value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; got {value!r}.")
         if self.method == "nuts" and self.batch_size is not None:
             raise ValueError("batch_size (minibatches) works with method='advi' only.")

@@ -158,6 +158,7 @@ class SavedModelMixin:
             json.dumps(meta["classes"])
         except (TypeError, ValueError) as err:
             raise ValueError(f"classes_ cannot be saved as JSON: {err}.") from err
+        _checked_classes(meta["classes"], "classes_")  # never save what load would refuse
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}.")
         extra = dict(metadata or {})

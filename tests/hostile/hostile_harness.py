@@ -9,7 +9,8 @@ name its files) that holds ``files`` first.  :func:`run_case` runs it and checks
   line of a traceback) and the code of a ``SystemExit``;
 * every fragment of ``message`` in what it printed (stderr, then stdout);
 * exit status 2 is one line on stderr starting ``pymc-bnn: error:`` and no
-  traceback; exit status 1 from ``pymc-bnn`` is never expected;
+  traceback; exit status 1 from ``pymc-bnn`` is never expected, and every line
+  it prints on stderr is one of its own messages (``pymc-bnn: ...``);
 * on any non-zero status, the folder is exactly as it was before the command:
   nothing written, overwritten or left behind (no partial files);
 * the files named in ``keeps`` are byte-for-byte as they were, whatever the
@@ -82,6 +83,8 @@ class Case:
         Run in a subprocess rather than in process.
     env : mapping
         Environment variables for an isolated run.
+    bug : str
+        The bug the case pins, in words (shown when it fails).
     xfail : str
         A known bug the case shows, not yet fixed: the case is expected to fail
         (strictly: it must fail until the bug is fixed).
@@ -98,6 +101,7 @@ class Case:
     check: Callable[[Path, Outcome], None] | None = None
     isolated: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    bug: str = ""
     xfail: str = ""
 
     def __post_init__(self) -> None:
@@ -204,7 +208,10 @@ def run_case(case: Case, folder: Path, fitted: Callable[[], Path]) -> Outcome:
             outcome = _python_in_process(case.python)
     finally:
         os.chdir(previous)
-    shown = f"status {outcome.status}\nstdout:\n{outcome.stdout}\nstderr:\n{outcome.stderr}"
+    shown = (
+        f"{case.bug}\nstatus {outcome.status}\n"
+        f"stdout:\n{outcome.stdout}\nstderr:\n{outcome.stderr}"
+    )
     assert outcome.status == case.exit, shown
     printed = outcome.stderr + outcome.stdout
     fragments = (case.message,) if isinstance(case.message, str) else case.message
@@ -213,6 +220,9 @@ def run_case(case: Case, folder: Path, fitted: Callable[[], Path]) -> Outcome:
     assert "Traceback" not in outcome.stderr, shown
     if case.argv is not None:
         assert outcome.status != 1, shown  # "unexpected error" is never the expected answer
+        # Warnings too are the command's own one-line messages, not Python's.
+        stray = [x for x in outcome.stderr.splitlines() if not x.startswith("pymc-bnn: ")]
+        assert not stray, shown
     if case.argv is not None and case.exit == 2:
         lines = outcome.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("pymc-bnn: error: "), shown

@@ -26,17 +26,29 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 import numpy as np
+import pymc as pm
 import pytensor
 from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
-from pytensor.tensor.variable import TensorVariable
+from pymc.initial_point import make_initial_point_expression
+from pytensor.compile.mode import Mode
+from pytensor.graph.replace import graph_replace
+from pytensor.tensor.random.op import RandomVariable
+from pytensor.tensor.variable import TensorConstant, TensorVariable
 
-from pymc_bnn.distributions.simplex import Kind, as_probs_or_logits, check_broadcastable
+from pymc_bnn.distributions.simplex import (
+    Kind,
+    accepted_atol,
+    as_probs_or_logits,
+    check_broadcastable,
+    off_simplex_message,
+)
 
 __all__ = [
     "ProbsOrLogitsDiscrete",
     "ProbsOrLogitsVariant",
     "ValidatedDiscrete",
     "check_observed_counts",
+    "check_start_simplex",
     "probs_and_logits",
 ]
 
@@ -117,6 +129,60 @@ class ValidatedDiscrete(Discrete):
         return super().__new__(cls, name, *args, observed=observed, **kwargs)
 
 
+#: Evaluates a small graph once, without rewriting or compiling it.
+_UNCOMPILED = Mode(linker="py", optimizer=None)
+
+
+def check_start_simplex(rv: TensorVariable, name: str) -> None:
+    """Raise a ``ValueError`` naming the variable if its symbolic ``p`` is no simplex at the start.
+
+    A ``p`` built from the model's other variables (``sigmoid(X @ w)`` where a
+    softmax was meant, say) is evaluated at the model's start point, the
+    initial values ``pm.sample`` and ``pm.fit`` begin from.  If a row's sum is
+    finite and off 1 by more than
+    :func:`~pymc_bnn.distributions.simplex.accepted_atol`, the model cannot
+    mean it as probabilities, and the error says so when the variable is
+    created (PyMC's samplers would report only that the start point's
+    log-density is ``-inf``, or nutpie that "all initialization points
+    failed").  Constant ``p`` and ``logit_p`` are checked elsewhere; a start
+    point that cannot be evaluated here is left to the log-density, which
+    raises the same message (:func:`~pymc_bnn.distributions.simplex.check_simplex`).
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> import pymc_bnn as pb
+    >>> with pm.Model():
+    ...     w = pm.Normal("w", shape=3)
+    ...     y = pb.Categorical("y", p=pm.math.sigmoid(w), observed=[0, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: p of 'y' does not sum to 1 along its last axis ... (sums at the start point: [1.5])
+    """
+    if getattr(rv.owner.op, "kind", None) != "p":
+        return
+    param = rv.owner.inputs[-1]
+    if isinstance(param, TensorConstant):
+        return
+    try:
+        model = pm.modelcontext(None)
+        start = make_initial_point_expression(
+            free_rvs=model.free_RVs,
+            rvs_to_transforms=model.rvs_to_transforms,
+            initval_strategies=model.rvs_to_initial_values,
+        )
+        at_start = graph_replace(param, dict(zip(model.free_RVs, start, strict=True)))
+        totals = np.asarray(at_start.sum(axis=-1).eval(mode=_UNCOMPILED), dtype="float64")
+    except Exception:
+        return
+    off = np.isfinite(totals) & (np.abs(totals - 1) > accepted_atol(param.dtype))
+    if np.any(off):
+        raise ValueError(
+            f"{off_simplex_message(name, param.dtype)} (sums at the start point: "
+            f"{np.atleast_1d(totals)[np.atleast_1d(off)][:5]})"
+        )
+
+
 class ProbsOrLogitsDiscrete(ValidatedDiscrete):
     """Base of the public distributions that take ``p`` or ``logit_p``.
 
@@ -126,6 +192,11 @@ class ProbsOrLogitsDiscrete(ValidatedDiscrete):
 
     #: Implementation class for each parametrization, ``{"p": ..., "logit_p": ...}``.
     variants: ClassVar[Mapping[Kind, type[ProbsOrLogitsVariant]]]
+
+    def __new__(cls, name: str, *args, **kwargs) -> TensorVariable:
+        rv = super().__new__(cls, name, *args, **kwargs)
+        check_start_simplex(rv, name)
+        return rv
 
     @classmethod
     def dist_variant(
@@ -178,8 +249,8 @@ class ProbsOrLogitsVariant(Discrete):
 
 def probs_and_logits(
     name: str,
-    probs_rv: type[SymbolicRandomVariable],
-    logits_rv: type[SymbolicRandomVariable],
+    probs_rv: type[SymbolicRandomVariable | RandomVariable],
+    logits_rv: type[SymbolicRandomVariable | RandomVariable],
     *,
     logp: Callable[..., TensorVariable],
     support_point: Callable[..., TensorVariable],
@@ -190,7 +261,8 @@ def probs_and_logits(
     For each random-variable type this creates a :class:`ProbsOrLogitsVariant`
     named ``{name}Probs`` or ``{name}Logits`` with
 
-    * ``rv_type`` the random-variable type and ``rv_op`` its ``rv_op``,
+    * ``rv_type`` the random-variable type and ``rv_op`` an instance of it (a
+      ``RandomVariable``) or its ``rv_op`` (a ``SymbolicRandomVariable``),
     * ``kind`` the random-variable type's ``kind`` (``"p"`` or ``"logit_p"``),
     * ``logp(value, *params)`` returning ``logp(value, *params, kind)``,
     * ``support_point(rv, size, *params)`` returning
@@ -202,7 +274,7 @@ def probs_and_logits(
     ----------
     name : str
         Name of the distribution, e.g. ``"Categorical"``.
-    probs_rv, logits_rv : type of SymbolicRandomVariable
+    probs_rv, logits_rv : type of RandomVariable or SymbolicRandomVariable
         The random-variable types taking ``p`` and ``logit_p``; each has a
         ``kind`` attribute.
     logp : callable
@@ -232,7 +304,9 @@ def probs_and_logits(
             f"{probs_rv.kind!r} and {logits_rv.kind!r}."
         )
 
-    def variant(rv_type: type[SymbolicRandomVariable]) -> type[ProbsOrLogitsVariant]:
+    def variant(
+        rv_type: type[SymbolicRandomVariable | RandomVariable],
+    ) -> type[ProbsOrLogitsVariant]:
         kind = rv_type.kind
         suffix, described = ("Probs", "probabilities") if kind == "p" else ("Logits", "logits")
         class_name = f"{name}{suffix}"
@@ -252,7 +326,8 @@ def probs_and_logits(
             "__doc__": f"{name} parametrized by {described}; use :class:`{name}` (``{kind}=``).",
             "kind": kind,
             "rv_type": rv_type,
-            "rv_op": rv_type.rv_op,
+            # A RandomVariable type is called through an instance, a symbolic one through rv_op.
+            "rv_op": rv_type() if issubclass(rv_type, RandomVariable) else rv_type.rv_op,
             "logp": variant_logp,
             "support_point": variant_support_point,
         }

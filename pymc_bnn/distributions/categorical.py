@@ -7,20 +7,22 @@ from typing import ClassVar
 import numpy as np
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
-from pymc.distributions.distribution import SymbolicRandomVariable
-from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
-from pymc.pytensorf import normalize_rng_param
-from pytensor.tensor.random.basic import gumbel
-from pytensor.tensor.random.utils import normalize_size_param
+from pymc.distributions.shape_utils import rv_size_is_none
+from pytensor.compile import optdb
+from pytensor.graph.rewriting.basic import in2out, node_rewriter
+from pytensor.tensor.random.basic import CategoricalRV, gumbel
+from pytensor.tensor.type_other import NoneTypeT
 from pytensor.tensor.variable import TensorVariable
 
 from pymc_bnn.distributions.base import ProbsOrLogitsDiscrete, probs_and_logits
 from pymc_bnn.distributions.simplex import (
     Kind,
     and_integer_valued,
+    check_simplex,
     log_probs,
     parameter_conditions,
     parameter_message,
+    simplex_scale,
 )
 
 __all__ = [
@@ -29,31 +31,38 @@ __all__ = [
     "CategoricalProbs",
     "categorical_logcdf",
     "categorical_logp",
+    "gumbel_max",
+    "gumbel_max_draws",
 ]
 
 
-class _CategoricalRV(SymbolicRandomVariable):
+class _CategoricalRV(CategoricalRV):
     """Categorical draws by the Gumbel-max trick on float64 log-probabilities.
+
+    A subclass of PyTensor's ``CategoricalRV``, so that PyMC treats a
+    pymc_bnn Categorical as it treats its own (``BinaryGibbsMetropolis`` and
+    ``CategoricalGibbsMetropolis`` sample a latent one, ``moments.mean``
+    answers as for ``pm.Categorical``), while the log-density, the support point
+    and the draws are pymc_bnn's, registered for these subclasses only.
 
     ``argmax(log p + Gumbel noise)`` is exactly categorical, never returns a
     category of probability zero, and needs no normalized cumulative sum, so
-    float32 rounding of ``p`` cannot push a draw out of range.
+    float32 rounding of ``p`` cannot push a draw out of range.  Compiled
+    graphs draw through :func:`gumbel_max_draws` (a rewrite that replaces the
+    node by a Gumbel draw and an ``argmax``, so every backend runs the same
+    graph); an uncompiled ``perform`` calls :meth:`rng_fn`.
     """
 
-    extended_signature = "[rng],[size],(k)->[rng],()"
     kind: Kind
 
     @classmethod
-    def rv_op(cls, param, *, size=None, rng=None):
-        param = pt.as_tensor(param)
-        rng = normalize_rng_param(rng)
-        size = normalize_size_param(size)
-        if rv_size_is_none(size):
-            size = implicit_size_from_params(param, ndims_params=cls.ndims_params)
-        noise_size = pt.concatenate([size, param.shape[-1:]])
-        next_rng, noise = gumbel(0.0, 1.0, size=noise_size, rng=rng, return_next_rng=True)
-        draws = pt.argmax(log_probs(cls.kind, pt.cast(param, "float64")) + noise, axis=-1)
-        return cls(inputs=[rng, size, param], outputs=[next_rng, draws])(rng, size, param)
+    def rng_fn(cls, rng, param, size):
+        scores = np.asarray(param, dtype="float64")
+        if cls.kind == "p":
+            with np.errstate(divide="ignore"):
+                scores = np.log(scores)
+        shape = scores.shape if size is None else (*size, scores.shape[-1])
+        return np.argmax(scores + rng.gumbel(size=shape), axis=-1)
 
 
 class CategoricalProbsRV(_CategoricalRV):
@@ -68,13 +77,72 @@ class CategoricalLogitsRV(_CategoricalRV):
     kind = "logit_p"
 
 
+def gumbel_max(
+    kind: Kind, param: TensorVariable, size, rng
+) -> tuple[TensorVariable, TensorVariable]:
+    """``(next_rng, argmax(log p + G))``: categorical draws from ``p`` or ``logit_p``.
+
+    ``size`` is the draws' batch shape (``None`` or a ``NoneConst``: the batch
+    shape of ``param``); ``G`` is standard Gumbel noise with one column per
+    category.  ``argmax`` ignores a common shift, so ``p`` need not be
+    normalized and logits are used as they are.
+
+    Examples
+    --------
+    >>> import pytensor
+    >>> rng = pytensor.shared(np.random.default_rng(0))
+    >>> _, draws = gumbel_max("p", pt.as_tensor([0.0, 1.0, 0.0]), pt.as_tensor([5]), rng)
+    >>> draws.eval().tolist()
+    [1, 1, 1, 1, 1]
+    """
+    if size is None or isinstance(size.type, NoneTypeT):
+        noise_size = param.shape
+    else:
+        noise_size = pt.concatenate([size, param.shape[-1:]])
+    scores = pt.cast(param, "float64")
+    if kind == "p":
+        scores = pt.log(scores)
+    next_rng, noise = gumbel(0.0, 1.0, size=noise_size, rng=rng, return_next_rng=True)
+    return next_rng, pt.argmax(scores + noise, axis=-1)
+
+
+@node_rewriter([_CategoricalRV])
+def gumbel_max_draws(fgraph, node):
+    """Replace a pymc_bnn Categorical draw by its Gumbel-max graph (see :func:`gumbel_max`).
+
+    Registered in PyTensor's rewrite database for these op classes only: a
+    ``pm.Categorical`` (PyTensor's own ``CategoricalRV``) is never touched.
+    """
+    if not isinstance(node.op, _CategoricalRV):
+        return None
+    rng, size, param = node.inputs
+    next_rng, draws = gumbel_max(node.op.kind, param, size, rng)
+    return [next_rng, draws]
+
+
+if "pymc_bnn_categorical_gumbel_max" not in optdb:
+    # Before canonicalization and long before the backends' own random-variable
+    # rewrites (Numba and JAX at position 100), in every mode that rewrites.
+    optdb.register(
+        "pymc_bnn_categorical_gumbel_max",
+        in2out(gumbel_max_draws),
+        "fast_run",
+        "fast_compile",
+        position=0.9,
+    )
+
+
 def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -> TensorVariable:
     """Log-probability of a categorical ``value`` under ``p`` or ``logit_p``.
 
     With ``kind="logit_p"`` the result is ``log_softmax(logit_p)[value]``,
     exact for logits of any magnitude.  With ``kind="p"`` it is
     ``log(p[value])``: the logarithm is taken after indexing so that a zero in
-    an unselected category cannot put a NaN into the gradient.  Values outside
+    an unselected category cannot put a NaN into the gradient.  A ``p`` off the
+    simplex by more than rounding but within PyMC's tolerance is used
+    renormalized (:func:`~pymc_bnn.distributions.simplex.simplex_scale`);
+    one further off stops with an error naming the variable
+    (:func:`~pymc_bnn.distributions.simplex.check_simplex`).  Values outside
     ``{0, ..., K-1}`` (negative, too large or non-integer) give ``-inf``.
 
     Examples
@@ -82,6 +150,7 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     >>> categorical_logp(pt.as_tensor(1), pt.as_tensor([0.0, -1000.0]), "logit_p").eval()
     array(-1000.)
     """
+    name = value.name
     k = param.shape[-1]
     # Align value and param batch dimensions as pm.Categorical does.
     dim_diff = param.type.ndim - value.type.ndim
@@ -94,10 +163,12 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     index = pt.switch(in_support, value, 0).astype("int64")[..., None]
     if kind == "p":
         picked = pt.log(pt.take_along_axis(param, index, axis=-1).squeeze(-1))
+        picked = picked - pt.log(simplex_scale(param).squeeze(-1))
     else:
         picked = pt.take_along_axis(log_probs(kind, param), index, axis=-1).squeeze(-1)
     res = pt.switch(in_support, picked, -np.inf)
-    return check_parameters(res, *parameter_conditions(kind, param), msg=parameter_message(kind))
+    res = check_parameters(res, *parameter_conditions(kind, param), msg=parameter_message(kind))
+    return check_simplex(res, kind, param, name)
 
 
 def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind) -> TensorVariable:
@@ -114,6 +185,7 @@ def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind)
     >>> categorical_logcdf(v, pt.as_tensor([0.0, 1000.0]), "logit_p").eval()
     array(-1000.)
     """
+    name = value.name
     k = param.shape[-1]
     dim_diff = param.type.ndim - value.type.ndim
     if dim_diff > 1:
@@ -124,7 +196,7 @@ def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind)
     upto = pt.le(pt.arange(k), pt.floor(pt.cast(value, "float64"))[..., None])
     inside = pt.and_(pt.ge(value, 0), pt.lt(value, k - 1))
     if kind == "p":
-        total = pt.sum(pt.switch(upto, theta, 0.0), axis=-1)
+        total = pt.sum(pt.switch(upto, theta, 0.0), axis=-1) / simplex_scale(param).squeeze(-1)
         summed = pt.log(pt.switch(inside, total, 1.0))
     else:
         masked = pt.switch(upto, log_probs(kind, theta), -np.inf)
@@ -137,11 +209,12 @@ def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind)
             empty, -np.inf, pt.log(pt.switch(empty, 1.0, total)) + safe_top.squeeze(-1)
         )
     res = pt.switch(pt.lt(value, 0), -np.inf, pt.switch(inside, summed, 0.0))
-    return check_parameters(
+    res = check_parameters(
         pt.cast(res, param.dtype),
         *parameter_conditions(kind, param),
         msg=parameter_message(kind),
     )
+    return check_simplex(res, kind, param, name)
 
 
 def _support_point(rv, size, param, kind: Kind):
@@ -177,10 +250,14 @@ class Categorical(ProbsOrLogitsDiscrete):
     ----------
     p : tensor_like of float, optional
         Class probabilities, categories on the last axis.  Must be nonnegative
-        and sum to 1 within ``sqrt(eps)`` of its dtype (1.5e-8 in float64,
-        3.5e-4 in float32).  ``p`` is never rescaled: a constant ``p`` that
-        fails these rules raises a ``ValueError`` naming ``p``; a symbolic one
-        fails PyMC's parameter check.
+        and sum to 1 within PyMC's tolerance (``np.isclose``: 1e-5; 3.5e-4 in
+        float32).  Within rounding (``sqrt(eps)`` of its dtype) ``p`` is used as
+        given; off by more but within the tolerance (probabilities rounded to
+        six digits) it is used renormalized, ``p / sum(p)``.  Further off, a
+        constant ``p`` raises a ``ValueError`` naming ``p`` (``pm.Categorical``
+        rescales it with a warning), and a symbolic one an error naming the
+        variable, when the variable is created (``p`` at the model's start
+        point) or when the log-density runs.
     logit_p : tensor_like of float, optional
         Unnormalized log-probabilities, categories on the last axis.  ``-inf``
         means probability zero; ``+inf`` and NaN are invalid, as is a row with

@@ -6,6 +6,7 @@ import numpy as np
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
 from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
+from pymc.distributions.moments.means import _mean
 from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
 from pymc.pytensorf import normalize_rng_param
 from pytensor.tensor.random.basic import gamma, multinomial, uniform
@@ -16,6 +17,7 @@ from pymc_bnn.distributions.base import ValidatedDiscrete
 from pymc_bnn.distributions.exact import check_categories, log_rising_factorial
 from pymc_bnn.distributions.multinomial import (
     as_trial_count,
+    count_mean,
     count_support,
     log_multinomial_coefficient,
     multinomial_support_point,
@@ -131,6 +133,12 @@ def _as_concentration(a) -> TensorVariable:
     if not a.dtype.startswith("float"):
         a = pt.cast(a, "float64")
     return a
+
+
+@_mean.register(DirichletMultinomialRV)
+def _dirichlet_multinomial_mean(op, rv, rng, size, n, a) -> TensorVariable:
+    # moments.mean, as for pm.DirichletMultinomial: n a / sum(a).
+    return count_mean(size, n, a / pt.sum(a, axis=-1, keepdims=True))
 
 
 class _DirichletMultinomial(Discrete):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import pymc as pm
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
 from pymc.distributions.distribution import SymbolicRandomVariable
+from pymc.distributions.moments.means import _mean
+from pymc.distributions.multivariate import Multinomial as PyMCMultinomial
 from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
 from pymc.pytensorf import normalize_rng_param
 from pytensor.graph.basic import Variable
@@ -25,10 +26,12 @@ from pymc_bnn.distributions.exact import (
 from pymc_bnn.distributions.simplex import (
     Kind,
     and_integer_valued,
+    check_simplex,
     float64_probs,
     log_probs,
     parameter_conditions,
     parameter_message,
+    simplex_scale,
 )
 
 __all__ = [
@@ -36,8 +39,10 @@ __all__ = [
     "MultinomialLogits",
     "MultinomialProbs",
     "as_trial_count",
+    "count_mean",
     "count_support",
     "log_multinomial_coefficient",
+    "mean_of_counts",
     "multinomial_logp",
     "multinomial_support_point",
 ]
@@ -153,6 +158,7 @@ def multinomial_logp(
     array(0.)
     """
     dtype = param.dtype
+    name = value.name
     value = check_categories(value, param)
     x = pt.cast(value, "float64")
     n64 = pt.cast(n, "float64")
@@ -160,9 +166,10 @@ def multinomial_logp(
     positive = pt.gt(x, 0)
     xs = pt.switch(positive, x, 1.0)
     if kind == "p":
-        # log(1) where x = 0 keeps log(0) out of both the value and the gradient.
-        probs = theta
-        log_p = pt.log(pt.switch(positive, theta, 1.0))
+        # log(1) where x = 0 keeps log(0) out of both the value and the gradient; a p
+        # off the simplex by more than rounding (within PyMC's tolerance) is renormalized.
+        probs = theta / simplex_scale(param)
+        log_p = pt.log(pt.switch(positive, probs, 1.0))
     else:
         log_p = log_probs(kind, theta)
         probs = pt.exp(log_p)
@@ -175,12 +182,13 @@ def multinomial_logp(
     terms = pt.switch(near, close_form, far_form) - stirling_remainder(xs)
     res = stirling_remainder(n64) + pt.sum(pt.switch(positive, terms, 0.0), axis=-1)
     res = pt.switch(count_support(value, n), pt.minimum(res, 0.0), -np.inf)
-    return check_parameters(
+    res = check_parameters(
         pt.cast(res, dtype),
         and_integer_valued(pt.ge(n, 0), n),
         *parameter_conditions(kind, param),
         msg=f"n >= 0 and integer, {parameter_message(kind)}",
     )
+    return check_simplex(res, kind, param, name)
 
 
 def multinomial_support_point(rv, size, n, p) -> TensorVariable:
@@ -205,7 +213,7 @@ def multinomial_support_point(rv, size, n, p) -> TensorVariable:
     >>> multinomial_support_point(None, None, pt.as_tensor(10), pt.as_tensor([0.26, 0.74])).eval()
     array([3., 7.])
     """
-    return pm.Multinomial.support_point(rv, size, n, p)
+    return PyMCMultinomial.support_point(rv, size, n, p)
 
 
 def _support_point(rv, size, n, param, kind: Kind):
@@ -219,6 +227,36 @@ MultinomialProbs, MultinomialLogits = probs_and_logits(
     logp=multinomial_logp,
     support_point=_support_point,
 )
+
+
+def count_mean(size: TensorVariable, n: TensorVariable, probs: TensorVariable) -> TensorVariable:
+    """``n p`` broadcast to the variable's shape: the mean of a count vector.
+
+    What ``pymc.distributions.moments.mean`` gives for PyMC's ``Multinomial``
+    and ``DirichletMultinomial``; pymc_bnn registers it for its own
+    random-variable types (:data:`mean_of_counts`).
+
+    Examples
+    --------
+    >>> count_mean(pt.as_tensor([2]), pt.as_tensor(10), pt.as_tensor([0.25, 0.75])).eval()
+    array([[2.5, 7.5],
+           [2.5, 7.5]])
+    """
+    mean = pt.shape_padright(n) * probs
+    if not rv_size_is_none(size):
+        mean = pt.full(pt.concatenate([size, probs.shape[-1:]]), mean)
+    return mean
+
+
+@_mean.register(MultinomialProbsRV)
+@_mean.register(MultinomialLogitsRV)
+def mean_of_counts(op, rv, rng, size, n, param) -> TensorVariable:
+    """``moments.mean`` of a pymc_bnn Multinomial: ``n p`` (``n softmax(logit_p)``)."""
+    if op.kind == "p":
+        probs = param / simplex_scale(param)
+    else:
+        probs = pt.special.softmax(param, axis=-1)
+    return count_mean(size, n, probs)
 
 
 def as_trial_count(n) -> TensorVariable:
@@ -311,12 +349,11 @@ class Multinomial(ProbsOrLogitsDiscrete):
         Number of trials (``n >= 0``), broadcast against the batch shape of
         ``p``.  Any integer dtype works; a float ``n`` must hold whole numbers.
     p : tensor_like of float, optional
-        Class probabilities, categories on the last axis.  Must be nonnegative
-        and sum to 1 within ``sqrt(eps)`` of its dtype (1.5e-8 in float64,
-        3.5e-4 in float32).  ``p`` is never rescaled in the log-density: a
-        constant ``p`` that breaks these rules raises a ``ValueError`` naming
-        ``p`` (``pm.Multinomial`` rescales it with a warning); a symbolic one
-        fails PyMC's parameter check.
+        Class probabilities, categories on the last axis, held to the rules of
+        :class:`Categorical`'s ``p``: nonnegative, summing to 1 within PyMC's
+        tolerance (renormalized if off by more than rounding), refused with an
+        error naming ``p`` or the variable further off (``pm.Multinomial``
+        rescales such a constant with a warning).
     logit_p : tensor_like of float, optional
         Unnormalized log-probabilities; ``-inf`` means probability zero.
     **kwargs

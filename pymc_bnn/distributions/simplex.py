@@ -7,8 +7,12 @@ the functions the two have in common:
 * choosing and validating the parametrization (:func:`as_probs_or_logits`),
 * the checks of constant parameters, which raise an error naming the argument,
 * the symbolic parameter conditions handed to PyMC's ``check_parameters``
-  (:func:`parameter_conditions`); the constant and the symbolic check of the
-  sum of ``p`` share one tolerance test, :func:`sums_to_one`,
+  (:func:`parameter_conditions`), and the check that stops a symbolic ``p``
+  that is not a probability vector with an error naming the variable
+  (:func:`check_simplex`); the constant and the symbolic check of the sum of
+  ``p`` share one tolerance test, :func:`sums_near_one`,
+* the renormalization of a ``p`` that is off the simplex by more than rounding
+  but within PyMC's tolerance (:func:`simplex_scale`),
 * the conversion to log-probabilities used by the log-density
   (:func:`log_probs`) and to float64 probabilities used by the draws
   (:func:`float64_probs`),
@@ -21,9 +25,14 @@ The distribution classes built on these are in :mod:`pymc_bnn.distributions.base
 Rules (documented in the distributions' docstrings):
 
 * ``p`` must be nonnegative and sum to one along its last axis within
-  :func:`simplex_atol` of its dtype.  It is **never rescaled** in the
-  log-density; only the random draws normalize it (in float64), so that
-  float32 rounding cannot make a sampler reject it.
+  :func:`accepted_atol` of its dtype (PyMC's ``np.isclose`` tolerance, 1e-5,
+  or the dtype's rounding, :func:`simplex_atol`, if larger).  Within
+  :func:`simplex_atol` it is used as given; between the two it is used
+  renormalized, ``p / sum(p)`` (a constant when the distribution is built,
+  a symbolic ``p`` in the log-density), so probabilities rounded to six
+  digits mean what they meant.  Further off, a constant ``p`` raises a
+  ``ValueError`` and a symbolic one an error naming the variable.  The random
+  draws normalize ``p`` in float64 in any case.
 * ``logit_p`` may hold any values in ``[-inf, inf)``; ``-inf`` means
   probability zero.  At least one entry per row must be finite.  The
   log-density works with ``log_softmax(logit_p)`` and never forms
@@ -37,19 +46,28 @@ from typing import Literal
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pymc.distributions.dist_math import check_parameters
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
 __all__ = [
+    "accepted_atol",
     "and_integer_valued",
     "as_probs_or_logits",
     "check_broadcastable",
+    "check_simplex",
     "float64_probs",
     "log_probs",
+    "off_simplex_message",
     "parameter_conditions",
     "parameter_message",
     "simplex_atol",
+    "simplex_scale",
+    "sums_near_one",
     "sums_to_one",
 ]
+
+#: PyMC's tolerance on ``sum(p)``: ``np.isclose(sum(p), 1)`` with numpy's defaults.
+PYMC_SUM_ATOL = 1e-8 + 1e-5
 
 Kind = Literal["p", "logit_p"]
 
@@ -101,6 +119,111 @@ def sums_to_one(total: np.ndarray | TensorVariable, dtype: str) -> np.ndarray | 
     return abs(total - 1) <= simplex_atol(dtype)
 
 
+def accepted_atol(dtype: str) -> float:
+    """Largest ``|sum(p) - 1|`` accepted for a probability vector of ``dtype``.
+
+    PyMC's tolerance (``np.isclose``: 1e-8 + 1e-5 relative to 1), or
+    :func:`simplex_atol` where rounding alone allows more (float32: 3.5e-4).
+    A ``p`` between :func:`simplex_atol` and this is used renormalized.
+
+    Examples
+    --------
+    >>> accepted_atol("float64"), round(accepted_atol("float32"), 6)
+    (1.001e-05, 0.000345)
+    """
+    return max(simplex_atol(dtype), PYMC_SUM_ATOL)
+
+
+def sums_near_one(total: np.ndarray | TensorVariable, dtype: str) -> np.ndarray | TensorVariable:
+    """Whether the sums ``total`` of probability vectors are 1 within :func:`accepted_atol`.
+
+    The one acceptance test of ``p``: the constant check (numpy arrays) and the
+    symbolic parameter condition (tensors) both call it.  A NaN sum is not 1.
+
+    Examples
+    --------
+    >>> sums_near_one(np.array([1.0 + 1e-6, 1.1, np.nan]), "float64")
+    array([ True, False, False])
+    """
+    return abs(total - 1) <= accepted_atol(dtype)
+
+
+def simplex_scale(p: TensorVariable) -> TensorVariable:
+    """``sum(p)`` along the last axis where it is off 1 by more than rounding, else exactly 1.
+
+    Dividing by it renormalizes a ``p`` that PyMC's tolerance admits
+    (:func:`accepted_atol`) while a ``p`` within :func:`simplex_atol` of the
+    simplex is used exactly as given (so nothing changes where rounding is
+    all there is).  The last axis is kept (length 1).
+
+    Examples
+    --------
+    >>> simplex_scale(pt.as_tensor([[0.2, 0.3, 0.500004], [0.25, 0.25, 0.5]])).eval().ravel()
+    array([1.000004, 1.      ])
+    """
+    total = pt.sum(p, axis=-1, keepdims=True)
+    return pt.switch(sums_to_one(total, p.dtype), pt.ones_like(total), total)
+
+
+def check_simplex(
+    res: TensorVariable, kind: Kind, param: TensorVariable, name: str | None
+) -> TensorVariable:
+    """Stop with an error naming the variable when a ``p`` does not sum to 1.
+
+    A symbolic ``p`` whose sum is finite but off 1 by more than
+    :func:`accepted_atol` is not a probability vector at all (a sigmoid per
+    class where a softmax was meant, say), not a point a sampler should
+    merely reject: PyMC's ``check_parameters`` with
+    ``can_be_replaced_by_ninf=False`` raises ``ParameterValueError`` with this
+    message wherever the log-density is evaluated (the start point of
+    ``pm.sample`` included) instead of returning ``-inf``.  A NaN or infinite
+    sum (a divergent trajectory) and negative entries stay ``-inf``
+    (:func:`parameter_conditions`).  ``logit_p`` needs no such check.
+
+    Parameters
+    ----------
+    res : TensorVariable
+        The log-density to guard.
+    kind : {"p", "logit_p"}
+        The parametrization.
+    param : TensorVariable
+        ``p`` (or ``logit_p``, returned unchanged).
+    name : str or None
+        Name of the model variable (its value variable's name), shown in the error.
+
+    Examples
+    --------
+    >>> p = pt.dvector("p")
+    >>> logp = check_simplex(pt.as_tensor(0.0), "p", p, "y")
+    >>> logp.eval({p: [0.7, 0.8]})
+    Traceback (most recent call last):
+    ...
+    pymc.logprob.utils.ParameterValueError: p of 'y' does not sum to 1 along its last axis ...
+    """
+    if kind != "p":
+        return res
+    total = pt.sum(param, axis=-1)
+    fine = pt.or_(pt.invert(pt.isfinite(total)), sums_near_one(total, param.dtype))
+    msg = off_simplex_message(name, param.dtype)
+    return check_parameters(res, fine, msg=msg, can_be_replaced_by_ninf=False)
+
+
+def off_simplex_message(name: str | None, dtype: str) -> str:
+    """The error for a ``p`` that is no probability vector, naming the variable if known.
+
+    Examples
+    --------
+    >>> off_simplex_message("y", "float64")[:60]
+    "p of 'y' does not sum to 1 along its last axis (|sum(p) - 1|"
+    """
+    who = f"p of {name!r}" if name else "p"
+    return (
+        f"{who} does not sum to 1 along its last axis (|sum(p) - 1| > "
+        f"{accepted_atol(dtype):.1e}), so it is not a probability vector: build p with a "
+        "softmax (not a sigmoid per class) or pass the scores as logit_p"
+    )
+
+
 def _float_dtype(dtype: str) -> str:
     """``dtype`` itself if it is a float dtype, else ``floatX`` (what integer input becomes)."""
     return dtype if dtype.startswith("float") else pytensor.config.floatX
@@ -113,11 +236,11 @@ def _constant_data(x: TensorVariable) -> np.ndarray | None:
 def parameter_conditions(kind: Kind, value: TensorVariable) -> list[TensorVariable]:
     """Symbolic validity conditions of ``p`` or ``logit_p``, for PyMC's ``check_parameters``.
 
-    For ``p``: nonnegative and summing to one within :func:`simplex_atol`.  For
+    For ``p``: nonnegative and summing to one within :func:`accepted_atol`.  For
     ``logit_p``: no NaN, no ``+inf`` and at least one finite entry per row.
     """
     if kind == "p":
-        return [pt.ge(value, 0), sums_to_one(pt.sum(value, axis=-1), value.dtype)]
+        return [pt.ge(value, 0), sums_near_one(pt.sum(value, axis=-1), value.dtype)]
     # NaN fails both comparisons, so it is rejected too.
     return [pt.lt(value, np.inf), pt.gt(pt.max(value, axis=-1), -np.inf)]
 
@@ -125,25 +248,32 @@ def parameter_conditions(kind: Kind, value: TensorVariable) -> list[TensorVariab
 def parameter_message(kind: Kind) -> str:
     """The message PyMC shows when :func:`parameter_conditions` fail."""
     if kind == "p":
-        return "p >= 0 and |sum(p, axis=-1) - 1| <= sqrt(eps)"
+        return "p >= 0 and |sum(p, axis=-1) - 1| <= max(1e-5, sqrt(eps))"
     return "logit_p < inf, not NaN, and max(logit_p, axis=-1) > -inf"
 
 
-def _check_constant_p(p: np.ndarray) -> None:
+def _check_constant_p(p: np.ndarray) -> np.ndarray:
+    """Validate a constant ``p``; return it, renormalized if it is off by more than rounding."""
     if np.any(np.isnan(p)):
         raise ValueError("p must not contain NaN.")
     if np.any(p < 0):
-        raise ValueError(f"p must be nonnegative; got negative entries: {p[p < 0]}.")
+        raise ValueError(
+            "Negative `p` parameters are not valid: p must be nonnegative; got negative "
+            f"entries: {p[p < 0]}."
+        )
     total = np.sum(p, axis=-1)
     dtype = _float_dtype(p.dtype.name)
-    atol = simplex_atol(dtype)
-    bad = ~sums_to_one(total, dtype)
+    bad = ~sums_near_one(total, dtype)
     if np.any(bad):
         raise ValueError(
-            "p must sum to 1 along its last axis (within "
-            f"{atol:.1e}); got sums {np.atleast_1d(total)[np.atleast_1d(bad)]}. "
-            "pymc_bnn does not rescale p: normalize it yourself, or pass logit_p."
+            f"p must sum to 1 along its last axis (within {accepted_atol(dtype):.1e}); got sums "
+            f"{np.atleast_1d(total)[np.atleast_1d(bad)]}. pymc_bnn does not rescale a p that "
+            "far off: normalize it yourself, or pass logit_p."
         )
+    if np.all(sums_to_one(total, dtype)):
+        return p
+    p64 = np.asarray(p, dtype="float64")
+    return (p64 / np.sum(p64, axis=-1, keepdims=True)).astype(dtype)
 
 
 def _check_constant_logits(logit_p: np.ndarray) -> None:
@@ -192,12 +322,19 @@ def as_probs_or_logits(p, logit_p) -> tuple[Kind, TensorVariable]:
     >>> as_probs_or_logits([0.5, 0.6], None)
     Traceback (most recent call last):
     ...
-    ValueError: p must sum to 1 along its last axis (within 1.5e-08); got sums [1.1]. ...
+    ValueError: p must sum to 1 along its last axis (within 1.0e-05); got sums [1.1]. ...
+    >>> as_probs_or_logits([0.2, 0.3, 0.500001], None)[1].eval()  # rounded: renormalized
+    array([0.1999998, 0.2999997, 0.5000005])
     """
     if (p is None) == (logit_p is None):
+        problem = (
+            "Can't specify both p and logit_p"
+            if p is not None
+            else ("Must specify either p or logit_p")
+        )
         raise ValueError(
-            "Pass exactly one of p (class probabilities) or logit_p (log-odds); got "
-            + ("both." if p is not None else "neither.")
+            f"Incompatible parametrization. {problem}: pass exactly one of p (class "
+            "probabilities) or logit_p (log-odds)."
         )
     kind: Kind = "p" if p is not None else "logit_p"
     value = pt.as_tensor_variable(p if p is not None else logit_p)
@@ -209,8 +346,12 @@ def as_probs_or_logits(p, logit_p) -> tuple[Kind, TensorVariable]:
     if value.type.shape[-1] == 0:
         raise ValueError(f"{kind} must have at least one category; its last axis has length 0.")
     data = _constant_data(value)
-    if data is not None:
-        (_check_constant_p if kind == "p" else _check_constant_logits)(data)
+    if data is not None and kind == "p":
+        checked = _check_constant_p(data)
+        if checked is not data:
+            value = pt.as_tensor_variable(checked)
+    elif data is not None:
+        _check_constant_logits(data)
     return kind, pt.cast(value, _float_dtype(value.dtype))
 
 

@@ -40,7 +40,10 @@ def test_property_case(prop, case):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [(c.kwargs, c.match) for c in INVALID_PARAMETERS]
-    + [(dict(p=[0.5, 0.5], logit_p=[0.0, 0.0]), "got both"), (dict(), "got neither")],
+    + [
+        (dict(p=[0.5, 0.5], logit_p=[0.0, 0.0]), "Can.t specify both p and logit_p"),
+        (dict(), "Must specify either p or logit_p"),
+    ],
 )
 def test_invalid_constant_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):

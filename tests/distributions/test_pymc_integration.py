@@ -105,23 +105,34 @@ def test_missing_labels_are_imputed_as_pymc_does():
 
 @pytest.mark.slow
 def test_import_does_not_change_pymc():
-    """Importing pymc_bnn leaves pm.Categorical / pm.Multinomial exactly as they were."""
+    """Importing pymc_bnn (its distributions included) leaves pm.Categorical /
+    pm.Multinomial exactly as they were: log-densities, dispatch, step methods, draws
+    (pymc_bnn's draw rewrite and registrations apply to its own op classes only)."""
     script = textwrap.dedent(
         """
         import numpy as np, pymc as pm
+        from pymc.distributions.moments.means import _mean
         from pymc.logprob.abstract import _logprob
+        from pymc.sampling.mcmc import assign_step_methods
         from pytensor.tensor.random.basic import CategoricalRV, MultinomialRV
 
         def probe():
+            with pm.Model() as model:
+                pm.Categorical("z", p=[0.2, 0.3, 0.5])
             return (
                 float(pm.logp(pm.Categorical.dist(logit_p=np.array([0.0, -1000.0])), 1).eval()),
                 float(pm.logp(pm.Multinomial.dist(n=np.int8(100), p=[0.5, 0.5]),
                               np.array([50, 50], dtype="int8")).eval()),
                 _logprob.dispatch(CategoricalRV), _logprob.dispatch(MultinomialRV),
+                _mean.dispatch(CategoricalRV), _mean.dispatch(MultinomialRV),
+                [c.__name__ for c in assign_step_methods(model)[1]],
+                pm.draw(pm.Categorical.dist(p=[0.2, 0.3, 0.5], size=20), random_seed=1).tolist(),
+                str(pm.Categorical.dist(p=[0.2, 0.3, 0.5]).owner.op),
             )
 
         before = probe()
-        import pymc_bnn  # noqa: F401
+        import pymc_bnn
+        pymc_bnn.Categorical, pymc_bnn.Multinomial, pymc_bnn.DirichletMultinomial
         after = probe()
         assert before == after, (before, after)
         print("unchanged", before[:2])

@@ -356,7 +356,7 @@ def _values_off_support(impl: Implementation, case: OffSupportCase, kind: str) -
 INVALID_PARAMETERS = (
     InvalidParams(dict(n=3, p=[-0.2, 0.7, 0.5]), "p must be nonnegative", [1, 1, 1]),
     InvalidParams(dict(n=3, p=[0.2, 0.2, 0.2]), "p must sum to 1", [1, 1, 1]),
-    InvalidParams(dict(n=3, p=[0.5, 0.5 + 1e-6]), "p must sum to 1", [1, 2]),
+    InvalidParams(dict(n=3, p=[0.5, 0.5 + 1e-4]), "p must sum to 1", [1, 2]),
     InvalidParams(dict(n=3, p=[0.5, np.nan, 0.5]), "p must not contain NaN", [1, 1, 1]),
     InvalidParams(dict(n=-1, p=[0.5, 0.5]), "n must be nonnegative", [0, -1]),
     InvalidParams(dict(n=2.5, p=[0.5, 0.5]), "n must hold whole numbers", [1, 1]),

@@ -83,28 +83,41 @@ class Collinearity:
         return [j for j in range(len(self.names)) if j not in set(self.dropped)]
 
     def describe(self) -> str:
-        """One line naming the collinear columns (empty if there are none).
+        """The dropped columns and why, each column named once (empty if there are none).
+
+        One clause, however many columns: the constant ones, the copies (with the
+        column each copies), and the ones that are linear combinations of the
+        other columns and the intercept (the last level of an indicator group).
+        The columns a combination draws on are in :attr:`groups`, not in the
+        text, which would otherwise repeat them for every group.
 
         Examples
         --------
-        >>> X = np.column_stack([np.ones(4), [0, 1, 0, 1], [1, 0, 1, 0.0]])
-        >>> find_collinearity(X, ["c", "a", "b"]).describe()
-        "X is exactly collinear with the intercept: constant columns ['c']; columns that sum to a constant or are linear combinations of others: ['a', 'b']"
+        >>> X = np.column_stack([np.ones(4), [0, 1, 0, 1], [1, 0, 1, 0.0], [0, 1, 0, 1]])
+        >>> find_collinearity(X, ["c", "a", "b", "a2"]).describe()
+        "X is exactly collinear with the intercept: 3 columns add nothing to the others (constant ['c']; copies 'a2' of 'a'; linear combinations of the other columns ['b'])"
         """  # noqa: E501
         parts = []
         if self.constant:
-            parts.append(f"constant columns {self.constant}")
+            parts.append(f"constant {self.constant}")
         if self.duplicated:
-            pairs = ", ".join(f"{a!r} = {b!r}" for a, b in self.duplicated)
-            parts.append(f"duplicated columns {pairs}")
-        for group in self.groups:
-            parts.append(
-                "columns that sum to a constant or are linear combinations of others: "
-                f"{list(group)}"
+            copies: dict[str, list[str]] = {}
+            for first, copy in self.duplicated:
+                copies.setdefault(first, []).append(copy)
+            shown = ", ".join(
+                f"{', '.join(repr(c) for c in cs)} of {first!r}" for first, cs in copies.items()
             )
+            parts.append(f"copies {shown}")
+        if self.groups:
+            combos = [group[-1] for group in self.groups]
+            parts.append(f"linear combinations of the other columns {combos}")
         if not parts:
             return ""
-        return "X is exactly collinear with the intercept: " + "; ".join(parts)
+        n = len(self.dropped)
+        return (
+            f"X is exactly collinear with the intercept: {n} column{'s' if n > 1 else ''} "
+            f"add{'' if n > 1 else 's'} nothing to the others ({'; '.join(parts)})"
+        )
 
 
 def find_collinearity(
@@ -197,7 +210,7 @@ def check_collinearity(
     >>> check_collinearity(X, ["a", "b"], "error")
     Traceback (most recent call last):
     ...
-    ValueError: X is exactly collinear with the intercept: duplicated columns 'a' = 'b'; ...
+    ValueError: X is exactly collinear with the intercept: 1 column adds nothing to the others ...
     """
     if collinearity not in COLLINEARITY:
         raise ValueError(
@@ -210,23 +223,23 @@ def check_collinearity(
     if not found:
         return []
     message = found.describe().replace("X is", f"{argument} is", 1)
+    one = len(found.dropped) == 1
+    they, are = ("its coefficient", "is") if one else ("their coefficients", "are")
     if collinearity == "error":
         raise ValueError(
-            f"{message}; the posterior has a ridge that only the prior bounds. Pass "
-            "collinearity='drop' to fix the coefficients of "
-            f"{[found.names[j] for j in found.dropped]} at zero."
+            f"{message}, so the posterior has a ridge that only the prior bounds; pass "
+            f"collinearity='drop' to fix {they} at zero."
         )
     if collinearity == "drop":
-        dropped = [found.names[j] for j in found.dropped]
         warnings.warn(
-            f"{message}; fixing the coefficients of {dropped} at zero (collinearity='drop').",
+            f"{message}; {they} {are} fixed at zero (collinearity='drop').",
             CollinearityWarning,
             stacklevel=3,
         )
         return list(found.dropped)
     warnings.warn(
-        f"{message}; the posterior has a ridge that only the prior bounds "
-        "(collinearity='drop' fixes it).",
+        f"{message}, so the posterior has a ridge that only the prior bounds "
+        f"(collinearity='drop' fixes {they} at zero).",
         CollinearityWarning,
         stacklevel=3,
     )

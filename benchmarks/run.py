@@ -4,8 +4,9 @@ Sections: likelihood kernels, softmax regression and BNN on cover type (against
 NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
 of rows, steady-state ADVI steps and the kernels behind them (elementwise
 functions, products padded to a multiple of 4 or 8 columns), prediction
-through the model's graph (against a numpy floor and scikit-learn), and the
-calibration of the BNN's probabilities (calibration.py).
+through the model's graph (against a numpy floor and scikit-learn), the
+calibration of the BNN's probabilities (calibration.py), and the size and load
+time of a saved model (model_files.py).
 Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
@@ -28,6 +29,7 @@ import calibration
 import elementwise_exp
 import glm_covertype
 import likelihood_kernels
+import model_files
 import nuts as nuts_bench
 import padded_products
 import prediction
@@ -59,6 +61,7 @@ def main(argv=None) -> None:
         padded_products.main(["--rounds", "3" if quick else "7"]),
         calibration.main(["--quick"] if quick else ["--seeds", "3"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
+        model_files.main(["--rounds", "3" if quick else "7"]),
     ]
     nuts = RESULTS / "glm_nuts.md"
     if not args.nuts and nuts.exists():

@@ -29,6 +29,7 @@ def blas_limits(threads: int | None) -> AbstractContextManager:
 
     Examples
     --------
+    >>> import numpy as np
     >>> with blas_limits(1):
     ...     _ = np.ones((3, 3)) @ np.ones((3, 3))
     """

@@ -4,6 +4,7 @@ Also, in process: the feature scaler, the CSV checks and the output folders.
 """
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -16,9 +17,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from sklearn.datasets import load_iris
 
 from pymc_bnn.cli import main
+from pymc_bnn.persistence import read_attrs, read_model, write_model
 
 
 def run(*args, cwd=None):
@@ -54,7 +57,7 @@ def iris_csv(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fitted(iris_csv, tmp_path_factory):
     """A model saved by `pymc-bnn fit`, with the command's result."""
-    out_dir = tmp_path_factory.mktemp("fit") / "model"
+    out_dir = tmp_path_factory.mktemp("fit") / "model.nc"
     args = ["fit", iris_csv, "--target", "species", "--model", "glm", "--out", out_dir]
     result = run(*args, "--iterations", 1500, "--seed", 3, "--no-progress")
     assert result.returncode == 0, result.stderr
@@ -70,7 +73,7 @@ def test_help_for_every_command(command):
         assert all(c in out.stdout for c in ["demo", "fit", "predict", "check-upstream"])
     if command == ["fit"]:
         assert all(o in out.stdout for o in ["--target", "--model", "--hidden", "--seed"])
-        for default in ["softmax", "10000", "1000", "0.2", "auto", "pymc-bnn-model"]:
+        for default in ["softmax", "10000", "1000", "0.2", "auto", "pymc-bnn-model.nc"]:
             assert f"(default: {default})" in out.stdout, default
     if command == ["predict"]:
         assert "(default: predictions.csv)" in out.stdout and "--keep COLUMN" in out.stdout
@@ -88,12 +91,13 @@ def test_fit_reports_on_held_out_rows_and_saves_the_model(fitted, iris_csv):
     log_score = float(re.search(r"log score\s+(-?[0-9.]+)", result.stdout).group(1))
     ece = float(re.search(r"calibration error \(ECE\)\s+([0-9.]+)", result.stdout).group(1))
     assert accuracy > 0.85 and -0.6 < log_score <= 0 and 0 <= ece < 0.3
-    meta = json.loads((out_dir / "metadata.json").read_text())
-    assert meta["model"] == "glm"
+    meta = read_attrs(out_dir)
+    assert meta["estimator"] == "BayesianSoftmaxClassifier"
     assert meta["features"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     assert meta["classes"] == ["setosa", "versicolor", "virginica"]
-    assert meta["package_version"] and meta["options"]["random_state"] == 3
-    assert (out_dir / "posterior.npz").is_file()
+    assert meta["versions"]["pymc_bnn"] and meta["options"]["random_state"] == 3
+    assert meta["metadata"]["target"] == "species"
+    assert f"Saved the model to {out_dir};" in result.stdout
 
 
 @pytest.mark.slow
@@ -143,16 +147,18 @@ def test_predict_refuses_nan_and_a_folder_that_is_no_model(fitted, iris_csv, tmp
     out = run("predict", out_dir, tmp_path / "new.csv", "--out", tmp_path / "p.csv")
     assert_one_line_error(out, "missing value (NaN)", "'sepal_width'", "line 5")
     out = run("predict", tmp_path, tmp_path / "new.csv")
-    assert_one_line_error(out, "not a saved model")
+    assert_one_line_error(out, "is a folder, not a model file")
 
 
 @pytest.mark.slow
 def test_fit_refuses_to_overwrite_without_force(fitted, iris_csv):
     out_dir, _ = fitted
-    before = (out_dir / "metadata.json").read_text()
+    before = out_dir.read_bytes()
     out = run("fit", iris_csv, "--target", "species", "--out", out_dir, "--no-progress")
-    assert_one_line_error(out, "exists and is not empty", "--force")
-    assert (out_dir / "metadata.json").read_text() == before
+    assert_one_line_error(out, "model.nc exists", "--force")
+    assert out_dir.read_bytes() == before
+    out = run("fit", iris_csv, "--target", "species", "--out", iris_csv, "--force")
+    assert_one_line_error(out, "is the input file")  # never the data, even with --force
 
 
 def _bad_tables():
@@ -187,12 +193,12 @@ def test_fit_rejects_a_missing_file(tmp_path):
 def test_bnn_fit_and_predict(iris_csv, tmp_path):
     fit = run(
         "fit", iris_csv, "--target", "species", "--model", "bnn", "--hidden", "5",
-        "--iterations", 1500, "--out", tmp_path / "bnn", "--no-progress",
+        "--iterations", 1500, "--out", tmp_path / "bnn.nc", "--no-progress",
     )  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     assert "Bayesian neural network, hidden (5,), tanh" in fit.stdout
     assert float(re.search(r"accuracy\s+([0-9.]+)", fit.stdout).group(1)) > 0.8
-    out = run("predict", tmp_path / "bnn", iris_csv, "--out", tmp_path / "p.csv")
+    out = run("predict", tmp_path / "bnn.nc", iris_csv, "--out", tmp_path / "p.csv")
     assert out.returncode == 0, out.stderr
     assert len(pd.read_csv(tmp_path / "p.csv")) == 150
 
@@ -269,7 +275,7 @@ def _training_rows(iris_csv, seed):
 @pytest.mark.slow
 def test_fit_saves_the_training_rows_mean_and_standard_deviation(fitted, iris_csv):
     out_dir, _ = fitted
-    scaling = json.loads((out_dir / "metadata.json").read_text())["scaling"]
+    scaling = read_attrs(out_dir)["metadata"]["scaling"]
     train = _training_rows(iris_csv, seed=3)
     assert scaling["columns"] == list(train.columns)
     np.testing.assert_allclose(scaling["mean"], train.mean(), rtol=1e-12)
@@ -293,8 +299,9 @@ def test_predict_scales_new_rows_as_saved_and_applies_the_saved_estimator(
     )
     table = pd.read_csv(tmp_path / "p.csv")
 
-    meta = json.loads((out_dir / "metadata.json").read_text())
-    scaled = (new - meta["scaling"]["mean"]) / meta["scaling"]["scale"]  # by hand
+    meta = read_attrs(out_dir)
+    scaling = meta["metadata"]["scaling"]
+    scaled = (new - scaling["mean"]) / scaling["scale"]  # by hand
     estimator = BayesianSoftmaxClassifier.load(out_dir)
     expected = estimator.predict_proba(scaled)
     probs = table[[f"p_{c}" for c in meta["classes"]]].to_numpy()
@@ -302,49 +309,37 @@ def test_predict_scales_new_rows_as_saved_and_applies_the_saved_estimator(
     assert table["predicted"].tolist() == estimator.predict(scaled).tolist()
 
 
-@pytest.mark.slow
-def test_a_model_folder_of_the_first_pymc_bnn_fit_predicts_the_same(fitted, iris_csv, tmp_path):
-    # Version 0.1 wrote "hidden": null for softmax models, no n_features and the scaling
-    # without its column list (all features).
-    out_dir, _ = fitted
+def test_a_model_folder_of_an_earlier_version_is_named_with_what_to_do(tmp_path, capsys):
     old = tmp_path / "old-model"
     old.mkdir()
-    (old / "posterior.npz").write_bytes((out_dir / "posterior.npz").read_bytes())
-    meta = json.loads((out_dir / "metadata.json").read_text())
-    meta["format"] = "pymc-bnn model 1"  # no checksums, no training limits
-    meta["options"]["hidden"] = None
-    del meta["n_features"], meta["scaling"]["columns"], meta["sha256"], meta["limits"]
-    for later in ("collinearity", "nuts_sampler"):  # options added after 0.1
-        meta["options"].pop(later, None)
-    (old / "metadata.json").write_text(json.dumps(meta))
-    outputs = []
-    for folder in (out_dir, old):
-        out = tmp_path / f"{folder.name}.csv"
-        assert main(["predict", str(folder), str(iris_csv), "--out", str(out)]) == 0
-        outputs.append(pd.read_csv(out))
-    pd.testing.assert_frame_equal(*outputs)  # no limits: no row flagged, as none is here
-
-
-def test_predict_refuses_a_model_saved_without_the_feature_scaling(tmp_path, capsys):
-    # A folder from estimator.save() alone: a valid model, but fit's scaling is unknown.
-    model = tmp_path / "model"
-    model.mkdir()
-    meta = {
-        "format": "pymc-bnn model 1",
-        "model": "glm",
-        "options": {},
-        "features": ["a"],
-        "classes": [0, 1],
-        "posterior_dims": {"y_coef": ["chain", "draw", "features", "classes"]},
-    }
-    (model / "metadata.json").write_text(json.dumps(meta))
-    np.savez(model / "posterior.npz", y_coef=np.zeros((1, 2, 1, 2)))
+    (old / "metadata.json").write_text(json.dumps({"format": "pymc-bnn model 2"}))
+    (old / "posterior.npz").write_bytes(b"PK")
     pd.DataFrame({"a": [1.0]}).to_csv(tmp_path / "new.csv", index=False)
-    assert main(["predict", str(model), str(tmp_path / "new.csv")]) == 2
-    assert "not a model saved by pymc-bnn fit" in capsys.readouterr().err
+    status, line = _error_of(["predict", old, tmp_path / "new.csv"], capsys)
+    assert status == 2 and "a model folder of an earlier pymc_bnn" in line
+    assert "'pymc-bnn model 2'" in line and "fit the model again" in line
 
 
 @pytest.mark.slow
+def test_predict_refuses_a_model_saved_without_the_feature_scaling(softmax_file, tmp_path, capsys):
+    # A file from estimator.save() alone: a valid model, but fit's scaling is unknown.
+    pd.DataFrame({"a": [1.0], "b": [2.0]}).to_csv(tmp_path / "new.csv", index=False)
+    status, line = _error_of(["predict", softmax_file, tmp_path / "new.csv"], capsys)
+    assert status == 2 and "not a model saved by pymc-bnn fit" in line
+
+
+@pytest.fixture
+def softmax_file(tmp_path):
+    """A 2-feature softmax regression saved by the estimator (no scaling of pymc-bnn fit)."""
+    from pymc_bnn.estimators import BayesianSoftmaxClassifier
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    clf = BayesianSoftmaxClassifier(
+        iterations=20, draws=5, progressbar=False, compile_mode="FAST_COMPILE"
+    )
+    return clf.fit(X, [0, 1, 0, 1]).save(tmp_path / "plain.nc")
+
+
 def test_help_loads_neither_pymc_nor_matplotlib():
     code = (
         "import sys\n"
@@ -516,7 +511,7 @@ def test_fit_refuses_an_out_that_cannot_be_created_before_reading_the_data(tmp_p
     status, line = _error_of(
         ["fit", tmp_path / "none.csv", "--target", "y", "--out", precious], capsys
     )
-    assert status == 2 and "exists and is not a folder" in line
+    assert status == 2 and "precious.txt exists; pass --force" in line
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in read-only folders")
@@ -695,12 +690,11 @@ def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp
     frame.to_csv(tmp_path / "huge.csv", index=False)
     out = run(
         "fit", tmp_path / "huge.csv", "--target", "species", "--iterations", 500, "--draws", 50,
-        "--out", tmp_path / "m", "--no-progress", "--seed", 1, "--backend", "numba",
+        "--out", tmp_path / "m.nc", "--no-progress", "--seed", 1, "--backend", "numba",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "(ADVI 500 iterations) on" in out.stdout  # Numba, PyTensor's default: not JAX
-    text = (tmp_path / "m" / "metadata.json").read_text()
-    meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in metadata.json"))
+    meta = read_attrs(tmp_path / "m.nc")["metadata"]  # strict JSON, or it is refused
     train = _training_rows(tmp_path / "huge.csv", seed=1)
     k = meta["scaling"]["columns"].index("sepal_length")
     expected = (train["sepal_length"] / 1e299).std(ddof=0) * 1e299  # oracle: scaled down first
@@ -710,79 +704,86 @@ def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp
     assert accuracy > 0.8  # the column is used, not zeroed
 
 
-# Damaged model folders: never a prediction, never a traceback --------------------------
+# Damaged model files: never a prediction, never a traceback ----------------------------
+
+
+def _edited(model, edit):
+    """The bytes of a copy of the model file after ``edit(h5py.File)`` in place."""
+    import shutil
+
+    import h5py
+
+    copy = model.with_name("edited.nc")
+    shutil.copyfile(model, copy)
+    with h5py.File(copy, "r+") as f:
+        edit(f)
+    data = copy.read_bytes()
+    copy.unlink()
+    return data
+
+
+def _setting(key, attrs):
+    """An edit setting the attribute ``key`` to its entry in ``attrs`` (deleting it if none)."""
+
+    def edit(f):
+        if key in attrs:
+            f.attrs[key] = json.dumps(attrs[key])
+        else:
+            del f.attrs[key]
+
+    return edit
 
 
 def _damages(model):
-    """(name, function) pairs, each damaging a copy of the model folder in place."""
-    npz = (model / "posterior.npz").read_bytes()
-    text = (model / "metadata.json").read_text()
-    meta = json.loads(text)
-
-    def write(name, data):
-        def damage(folder):
-            path = folder / name
-            path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
-
-        return damage
-
-    for size in (0, 1, 100, len(npz) // 2, len(npz) - 1):
-        yield f"posterior.npz cut to {size} bytes", write("posterior.npz", npz[:size])
-    for offset in (0, 10, 40, len(npz) // 3, len(npz) // 2, len(npz) - 5):
-        flipped = bytearray(npz)
+    """(name, bytes) pairs: the model file damaged, or edited with its checksum as it was."""
+    data = model.read_bytes()
+    for size in (0, 1, 100, len(data) // 2, len(data) - 1, len(data) - 50):
+        yield f"cut to {size} bytes", data[:size]
+    for offset in (0, 10, 40, len(data) // 3, len(data) // 2, len(data) - 5, len(data) - 40):
+        flipped = bytearray(data)
         flipped[offset] ^= 0x5A
-        yield f"posterior.npz byte {offset} flipped", write("posterior.npz", bytes(flipped))
-    for size in (0, len(text) // 2, len(text) - 3):
-        yield f"metadata.json cut to {size} chars", write("metadata.json", text[:size])
-    for offset in (2, len(text) // 4, len(text) // 2, 3 * len(text) // 4):
-        flipped = bytearray(text.encode())
-        flipped[offset] ^= 0x01
-        yield f"metadata.json byte {offset} flipped", write("metadata.json", bytes(flipped))
-    yield "scale NaN", write("metadata.json", text.replace('"scale": [', '"scale": [NaN, ', 1))
-    # Every entry, and every entry of the nested ones, edited (checksum left as it was).
+        yield f"byte {offset} flipped", bytes(flipped)
+    # Every attribute, and every entry of the nested ones, edited in place.
+    attrs = read_attrs(model)
     values = [None, "x", -1, 0, [], {}, 1e308, [1, 2]]
-    paths = [(k,) for k in meta] + [
-        (k, sub) for k in ("options", "scaling", "limits", "sha256") for sub in meta[k]
+    paths = [(k,) for k in attrs] + [
+        (k, sub) for k in ("options", "metadata", "fitted") for sub in attrs[k]
     ]
     for path in paths:
-        for value in values:
-            edited = json.loads(text)
+        for value in [*values, "<deleted>"]:
+            edited = json.loads(json.dumps(attrs))
             target = edited
             for key in path[:-1]:
                 target = target[key]
             if target[path[-1]] == value:
                 continue
-            target[path[-1]] = value
-            yield f"{'.'.join(path)} = {value!r}", write("metadata.json", json.dumps(edited))
-        edited = json.loads(text)
-        target = edited
-        for key in path[:-1]:
-            target = target[key]
-        del target[path[-1]]
-        yield f"{'.'.join(path)} deleted", write("metadata.json", json.dumps(edited))
+            if value == "<deleted>":
+                del target[path[-1]]
+            else:
+                target[path[-1]] = value
+            yield f"{'.'.join(path)} = {value!r}", _edited(model, _setting(path[0], edited))
+
+    def draws(f):
+        f["posterior/y_coef_raw"][0, 0, 0, 0] = 5.0
+
+    yield "a draw edited", _edited(model, draws)
 
 
-def _with_checksum(meta):
-    """The metadata with its checksum recomputed, as a careful forger would."""
-    rest = {k: v for k, v in meta.items() if k != "sha256"}
-    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    meta["sha256"]["metadata.json"] = hashlib.sha256(text.encode()).hexdigest()
-    return json.dumps(meta)
-
-
-def _invalid_entries(meta):
-    """Entries that are wrong whatever the checksum says, with their checksum recomputed."""
-    n = len(meta["features"])
-    scaling = meta["scaling"]
+def _invalid_entries(model, folder):
+    """Entries that are wrong whatever the checksum says, written whole (a careful forger)."""
+    saved = read_model(model)
+    attrs, meta = saved.attrs, saved.attrs["metadata"]
+    n, scaling = len(attrs["features"]), meta["scaling"]
     cases = {
-        "model": ["svm", None, 3],
-        "format": ["pymc-bnn model 3", None],
+        "estimator": ["SVC", None, 3],
         "options": [None, [], {"depth": 2}, {"iterations": -1}, {"identification": "none?"}],
-        "features": ["x", [], meta["features"][:-1], [1] * n, [meta["features"][0]] * n],
+        "features": ["x", [], attrs["features"][:-1], [1] * n, [attrs["features"][0]] * n],
         "n_features": [0, -1, "4", n + 1, 1.5, True],
-        "classes": [[], ["a"], "abc", [1, "a"], [None, None, None], meta["classes"][:2]],
-        "posterior_dims": [{}, [], {"y_coef_raw": ["chain"]}, {"y_intercept_raw": ["a", "b"]}],
-        "scaling": [
+        "classes": [[], ["a"], "abc", [1, "a"], [None, None, None], attrs["classes"][:2]],
+        "fitted": [None, {}, {"fixed_columns": [n]}, {"fixed_columns": [-1]}],
+        "sampler": [None, 3],
+        "metadata": [None, {}, []],
+        "metadata.scaling": [
             None,
             {},
             dict(scaling, scale=[-1.0] * len(scaling["scale"])),
@@ -790,59 +791,64 @@ def _invalid_entries(meta):
             dict(scaling, mean=scaling["mean"][:-1]),
             dict(scaling, columns=["nope"] * len(scaling["columns"])),
         ],
-        "limits": [None, {}, {"low": [0.0], "high": [1.0]}, {"low": [1.0] * n, "high": [0.0] * n}],
-        "target": [5, ["species"]],
+        "metadata.limits": [
+            None,
+            {},
+            {"low": [0.0], "high": [1.0]},
+            {"low": [1.0] * n, "high": [0.0] * n},
+        ],
+        "metadata.target": [5, ["species"]],
     }
+    forged = (folder / f"forged-{i}.nc" for i in itertools.count())
     for key, values in cases.items():
         for value in values:
-            edited = json.loads(json.dumps(meta))
-            edited[key] = value
-            yield f"{key} = {value!r} (checksum recomputed)", _with_checksum(edited)
+            edited = json.loads(json.dumps(attrs))
+            if key.startswith("metadata."):
+                edited["metadata"][key.split(".")[1]] = value
+            else:
+                edited[key] = value
+            path = write_model(next(forged), saved.tree, edited)
+            yield f"{key} = {value!r} (checksum recomputed)", path.read_bytes()
+    posterior = saved.tree["posterior"].to_dataset()
+    trees = {
+        "a parameter left out": posterior.drop_vars("y_intercept_raw"),
+        "non-finite draws": posterior.assign(y_coef_raw=posterior["y_coef_raw"] * np.nan),
+        "draws without a chain": posterior.isel(chain=0),
+    }
+    for name, post in trees.items():
+        tree = xr.DataTree.from_dict({"posterior": post})
+        path = write_model(next(forged), tree, attrs)
+        yield f"{name} (checksum recomputed)", path.read_bytes()
 
 
 @pytest.mark.slow
-def test_damaged_model_folders_never_predict_and_fail_in_one_line(
+def test_damaged_model_files_never_predict_and_fail_in_one_line(
     fitted, iris_csv, tmp_path, capsys
 ):
-    import shutil
-
     out_dir, _ = fitted
-    meta = json.loads((out_dir / "metadata.json").read_text())
-    cases = list(_damages(out_dir))
-    cases += [(name, _write_text(text)) for name, text in _invalid_entries(meta)]
+    (tmp_path / "forged").mkdir()
+    cases = list(_damages(out_dir)) + list(_invalid_entries(out_dir, tmp_path / "forged"))
     assert len(cases) > 150
     failures = []
-    for name, damage in cases:
-        folder = tmp_path / "damaged"
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(out_dir, folder)
-        damage(folder)
+    model = tmp_path / "damaged.nc"
+    for name, data in cases:
+        model.write_bytes(data)
         out = tmp_path / "p.csv"
-        status = main(["predict", str(folder), str(iris_csv), "--out", str(out), "--no-progress"])
+        status = main(["predict", str(model), str(iris_csv), "--out", str(out), "--no-progress"])
         err = capsys.readouterr().err
         lines = err.strip().splitlines()
         ok = (
             status == 2
             and not out.exists()
             and len(lines) == 1
-            and lines[0].startswith("pymc-bnn: error: ")
+            and lines[0].startswith(f"pymc-bnn: error: {model}")
             and "unexpected" not in err
             and "Traceback" not in err
-            and (
-                "damaged" in lines[0] or "metadata.json" in lines[0] or "posterior.npz" in lines[0]
-            )
             and len(lines[0]) < 400
         )
         if not ok:
             failures.append((name, status, err[:300]))
     assert not failures, failures
-
-
-def _write_text(text):
-    def damage(folder):
-        (folder / "metadata.json").write_text(text)
-
-    return damage
 
 
 # Ctrl-C: a real SIGINT at four moments -------------------------------------------------
@@ -885,11 +891,11 @@ _MARKERS = {
 @pytest.mark.parametrize("moment", list(_MARKERS))
 def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_csv, tmp_path):
     out_dir, _ = fitted
-    model = tmp_path / "model"
+    model = tmp_path / "model.nc"
     import shutil
 
-    shutil.copytree(out_dir, model)  # a good model that --force must not replace
-    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    shutil.copyfile(out_dir, model)  # a good model that --force must not replace
+    before = model.read_bytes()
     iterations = 10_000_000 if moment == "optimisation" else 2000
     argv = [
         "fit", str(iris_csv), "--target", "species", "--out", str(model), "--force",
@@ -915,8 +921,8 @@ def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_c
     assert lines[-1] == "pymc-bnn: interrupted; nothing was saved or overwritten", stderr
     assert "Traceback" not in stderr and "SystemError" not in stderr
     assert "Saved the model" not in stdout
-    assert {p.name: p.read_bytes() for p in model.iterdir()} == before  # the old model, whole
-    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no partial folder left
+    assert model.read_bytes() == before  # the old model, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["model.nc"]  # no partial file left
 
 
 def test_package_warnings_are_one_line_messages(capsys):

@@ -1,7 +1,5 @@
-"""The scikit-learn estimators: scikit-learn's own checks, pickling, saving, uncertainty, NUTS."""
+"""The scikit-learn estimators: scikit-learn's checks, pickling, uncertainty, NUTS, the loss."""
 
-import hashlib
-import json
 import os
 import pickle
 import signal
@@ -15,7 +13,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pymc_bnn import uncertainty
 from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
-from pymc_bnn.estimators.base import _BayesianClassifier
 
 # Small fits: scikit-learn's checks test the interface, not the quality of the posterior.
 # FAST_COMPILE compiles each new model shape in well under a second (Numba: 5-9 s cold).
@@ -165,8 +162,40 @@ def test_nuts_fit(iris):
         method="nuts", draws=100, tune=100, chains=1, random_state=0, progressbar=False
     ).fit(X, y)
     assert clf.idata_["posterior"].sizes["draw"] == 100
-    assert "sample_stats" in clf.idata_.children
+    assert {"diverging", "energy"} <= set(clf.idata_["sample_stats"].data_vars)
     assert clf.score(X, y) > 0.9
+    assert not hasattr(clf, "loss_curve_")  # NUTS optimises no loss
+
+
+@pytest.mark.slow
+def test_an_advi_fit_keeps_its_loss_curve_and_no_empty_sample_stats(softmax, iris):
+    # An ADVI fit showed nothing of its optimisation: no loss per step, and an empty
+    # sample_stats group. Oracle: the loss of the same model and seeds fitted again by
+    # hand with fit_advi, step for step.
+    import pymc as pm
+    import pytensor
+
+    from pymc_bnn.models.inference import fit_advi
+
+    X, y = iris
+    loss = softmax.loss_curve_
+    assert loss.shape == (QUICK["iterations"],) and np.isfinite(loss).all()
+    assert loss[-20:].mean() < loss[:20].mean()  # it optimised
+    assert "sample_stats" not in softmax.idata_.children
+    group = softmax.idata_["loss_curve"]["loss"]
+    assert group.dims == ("chain", "step") and group["step"].values[[0, -1]].tolist() == [1, 100]
+
+    model_seed, fit_seed = softmax._seeds()
+    with pytensor.config.change_flags(mode=QUICK["compile_mode"]), pm.Model():
+        softmax._build(X, y, classes=softmax.classes_, batch_size=None, random_seed=model_seed)
+        _, approx = fit_advi(
+            QUICK["iterations"],
+            learning_rate=QUICK["learning_rate"],
+            draws=10,
+            random_seed=fit_seed,
+            progressbar=False,
+        )
+    np.testing.assert_allclose(loss, approx.hist, rtol=1e-10)
 
 
 @pytest.mark.slow
@@ -180,277 +209,7 @@ def test_mlp_fits_and_pickles(iris):
     assert isinstance(table, pd.DataFrame) and (table["epistemic"] >= 0).all()
 
 
-# Saving and loading --------------------------------------------------------------------
-
-FORMAT = "pymc-bnn model 2"
-
-
-def _assert_same_predictions(loaded, original, X):
-    # The same draws through the same graph: equal up to rounding of a recompiled function.
-    np.testing.assert_allclose(
-        loaded.predict_proba(X), original.predict_proba(X), rtol=0, atol=1e-12
-    )
-    pd.testing.assert_frame_equal(
-        loaded.predict_uncertainty(X, proba=True),
-        original.predict_uncertainty(X, proba=True),
-        rtol=0,
-        atol=1e-12,
-    )
-
-
-@pytest.mark.slow
-def test_saved_softmax_loads_with_its_classes_features_options_and_draws(softmax, iris, tmp_path):
-    X, y = iris
-    extra = {"note": "iris", "scores": [0.5, 0.25]}
-    folder = softmax.save(tmp_path / "new" / "model", metadata=extra)
-    assert folder == tmp_path / "new" / "model"
-    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "posterior.npz"]
-
-    loaded = _BayesianClassifier.load(folder)  # the base gives the class that was saved
-    assert type(loaded) is BayesianSoftmaxClassifier
-    _assert_same_predictions(loaded, softmax, X)
-    np.testing.assert_array_equal(loaded.predict(X), softmax.predict(X))
-    assert loaded.classes_.tolist() == ["setosa", "versicolor", "virginica"]
-    assert loaded.feature_names_in_.tolist() == list(X.columns)
-    assert loaded.n_features_in_ == 4
-    assert loaded.get_params() == softmax.get_params()
-    assert set(loaded.posterior_.data_vars) == set(softmax.posterior_.data_vars)
-    for name, draws in softmax.posterior_.data_vars.items():
-        np.testing.assert_array_equal(loaded.posterior_[name].values, draws.values)
-        assert loaded.posterior_[name].dims == draws.dims
-    assert loaded.score(X, y) == softmax.score(X, y)
-
-    meta = BayesianSoftmaxClassifier.read_metadata(folder)
-    assert meta["format"] == FORMAT and meta["model"] == "glm"
-    assert meta["features"] == list(X.columns) and meta["n_features"] == 4
-    assert meta["classes"] == ["setosa", "versicolor", "virginica"]
-    assert meta["options"]["random_state"] == QUICK["random_state"]
-    assert meta["note"] == "iris" and meta["scores"] == [0.5, 0.25]
-    assert meta["package_version"]
-
-    copy = pickle.loads(pickle.dumps(loaded))  # a loaded estimator pickles like a fitted one
-    np.testing.assert_array_equal(copy.predict_proba(X), loaded.predict_proba(X))
-
-
-@pytest.mark.slow
-def test_saved_mlp_fitted_on_an_array_loads_as_an_mlp(iris, tmp_path):
-    X, y = iris
-    X, codes = X.to_numpy(), np.unique(y, return_inverse=True)[1]  # no names, integer labels
-    options = dict(
-        QUICK, hidden=(6, 3), activation="relu", skip_scale=1.5, batch_size=50, draws=60
-    )
-    mlp = BayesianMLPClassifier(**options).fit(X, codes)
-    assert mlp.posterior_["y_skip_w"].sizes["features"] == 4  # the linear path was fitted
-    folder = mlp.save(tmp_path)
-
-    loaded = BayesianMLPClassifier.load(folder)
-    assert type(loaded) is BayesianMLPClassifier
-    assert loaded.get_params() == mlp.get_params()
-    assert loaded.hidden == (6, 3)  # a tuple again, as given
-    assert loaded.classes_.tolist() == [0, 1, 2] and loaded.classes_.dtype.kind == "i"
-    assert not hasattr(loaded, "feature_names_in_") and loaded.n_features_in_ == 4
-    # prior_scale="auto" scaled the first layer to the training rows, which the loaded
-    # estimator lacks: it reads the scales back from the draws (weights = scale * z).
-    assert loaded.model_ is not mlp.model_
-    assert loaded._fitted_predictor().prior_scales == mlp._fitted_predictor().prior_scales
-    assert mlp._fitted_predictor().prior_scales[1:] == (1.0, 1.0)
-    _assert_same_predictions(loaded, mlp, X)
-    with pytest.raises(ValueError, match="holds a BayesianMLPClassifier, not a BayesianSoftmax"):
-        BayesianSoftmaxClassifier.load(folder)
-
-
-@pytest.mark.slow
-def test_a_model_saved_by_the_first_pymc_bnn_fit_still_loads(softmax, iris, tmp_path):
-    # pymc-bnn fit 0.1 wrote format 1 (no checksums), "hidden": null among a softmax
-    # model's options and no n_features.
-    X, _ = iris
-    meta_file = softmax.save(tmp_path) / "metadata.json"
-    meta = json.loads(meta_file.read_text())
-    meta["format"] = "pymc-bnn model 1"
-    meta["options"]["hidden"] = None
-    del meta["n_features"], meta["sha256"]
-    for later in ("collinearity", "nuts_sampler"):  # options added after 0.1
-        meta["options"].pop(later, None)
-    meta_file.write_text(json.dumps(meta))
-    loaded = BayesianSoftmaxClassifier.load(tmp_path)
-    assert loaded.get_params() == softmax.get_params()
-    _assert_same_predictions(loaded, softmax, X)
-
-
-@pytest.mark.slow
-def test_save_refuses_metadata_it_cannot_write_and_writes_nothing(softmax, tmp_path):
-    with pytest.raises(ValueError, match=r"must not reuse .* \['classes'\]"):
-        softmax.save(tmp_path, metadata={"classes": [1, 2]})
-    with pytest.raises(ValueError, match="metadata cannot be saved as strict JSON"):
-        softmax.save(tmp_path, metadata={"scaler": object()})
-    with pytest.raises(ValueError, match="metadata cannot be saved as strict JSON"):
-        softmax.save(tmp_path, metadata={"scale": [float("inf")]})  # Infinity is not JSON
-    with pytest.raises(TypeError, match="metadata must be a dict"):
-        softmax.save(tmp_path, metadata=[("a", 1)])
-    callable_option = pickle.loads(pickle.dumps(softmax)).set_params(identification=len)
-    with pytest.raises(ValueError, match=r"option identification=.* cannot be saved as JSON"):
-        callable_option.save(tmp_path)
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(FileExistsError, match="file exists and is not a folder"):
-        softmax.save(tmp_path / "file")
-    assert [p.name for p in tmp_path.iterdir()] == ["file"]
-
-
-@pytest.mark.slow
-def test_a_random_state_object_is_saved_as_none(softmax, iris, tmp_path):
-    X, _ = iris
-    seeded = pickle.loads(pickle.dumps(softmax)).set_params(random_state=np.random.RandomState(0))
-    loaded = BayesianSoftmaxClassifier.load(seeded.save(tmp_path))
-    assert loaded.random_state is None
-    _assert_same_predictions(loaded, softmax, X)
-
-
-def test_an_unfitted_estimator_cannot_be_saved(tmp_path):
-    with pytest.raises(NotFittedError):
-        BayesianSoftmaxClassifier().save(tmp_path / "model")
-    assert not (tmp_path / "model").exists()
-
-
-def _fake_model(folder, **changes):
-    """A model folder by hand (format 1, no checksums): a 2-feature, 2-class softmax."""
-    meta = {
-        "format": "pymc-bnn model 1",
-        "package_version": "0",
-        "model": "glm",
-        "options": {"iterations": 10},
-        "features": ["a", "b"],
-        "classes": [0, 1],
-        "posterior_dims": {
-            "y_coef_raw": ["chain", "draw", "features", "raw_classes"],
-            "y_intercept_raw": ["chain", "draw", "raw_classes"],
-        },
-    }
-    meta.update(changes)
-    folder.mkdir(exist_ok=True)
-    (folder / "metadata.json").write_text(json.dumps(meta))
-    raw = {"y_coef_raw": np.zeros((1, 3, 2, 1)), "y_intercept_raw": np.zeros((1, 3, 1))}
-    np.savez(folder / "posterior.npz", **raw)
-    return folder
-
-
-def test_load_reads_a_model_folder_written_by_hand(tmp_path):
-    loaded = _BayesianClassifier.load(_fake_model(tmp_path))
-    assert isinstance(loaded, BayesianSoftmaxClassifier) and loaded.iterations == 10
-    assert loaded.posterior_["y_coef_raw"].shape == (1, 3, 2, 1)
-    np.testing.assert_allclose(loaded.predict_proba(np.zeros((1, 2))), [[0.5, 0.5]])
-    assert loaded.feature_names_in_.tolist() == ["a", "b"] and loaded.n_features_in_ == 2
-
-
-def test_load_refuses_a_folder_that_is_no_model_naming_the_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"not a saved model \(no metadata.json"):
-        _BayesianClassifier.load(tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"no metadata\.json"):
-        BayesianSoftmaxClassifier.load(tmp_path / "missing")
-    (tmp_path / "metadata.json").write_text("{not json")
-    with pytest.raises(ValueError, match=r"metadata\.json: cannot read it as JSON"):
-        _BayesianClassifier.load(tmp_path)
-    (tmp_path / "metadata.json").write_text(json.dumps({"format": "something else"}))
-    with pytest.raises(ValueError, match=r"metadata\.json: not a saved model.s metadata"):
-        _BayesianClassifier.load(tmp_path)
-    (tmp_path / "metadata.json").write_text(json.dumps({"format": FORMAT, "model": "glm"}))
-    with pytest.raises(ValueError, match=r"metadata.json: lacks the checksums"):
-        _BayesianClassifier.load(tmp_path)
-    old = {"format": "pymc-bnn model 1", "model": "glm"}
-    (tmp_path / "metadata.json").write_text(json.dumps(old))
-    with pytest.raises(ValueError, match=r"metadata.json: lacks the entries \['options'"):
-        _BayesianClassifier.load(tmp_path)
-    (tmp_path / "metadata.json").write_text('{"format": NaN}')
-    with pytest.raises(ValueError, match=r"metadata.json: cannot read it as JSON \(NaN is not"):
-        _BayesianClassifier.load(tmp_path)
-
-
-@pytest.mark.parametrize(
-    ("changes", "error", "message"),
-    [
-        ({"model": "svm"}, ValueError, r"unknown model 'svm'; expected \['bnn', 'glm'\]"),
-        ({"options": {"depth": 3}}, ValueError, r"options \['depth'\] are not options of"),
-        ({"options": [1]}, ValueError, "options must be a JSON object"),
-        ({"posterior_dims": {"y_w": ["chain", "draw"]}}, ValueError, r"lacks the posterior"),
-        ({"posterior_dims": {"y_coef_raw": ["chain"]}}, ValueError, "starting with 'chain'"),
-        ({"classes": [0, 1, 2]}, ValueError, r"y_coef_raw has shape \(2, 1\).*needs \(2, 2\)"),
-        ({"classes": [0, 0]}, ValueError, "classes must be distinct"),
-        ({"classes": [0, "a"]}, ValueError, "labels of one type"),
-        ({"features": ["a", "a"]}, ValueError, "features must be distinct"),
-        ({"features": ["a"]}, ValueError, r"y_coef_raw has shape \(2, 1\).*needs \(1, 1\)"),
-        ({"n_features": 3}, ValueError, "n_features is 3 but 2 features"),
-        ({"n_features": True}, ValueError, "n_features must be a positive integer"),
-        ({"options": {"iterations": -1}}, ValueError, "bad options.*iterations"),
-        ({"options": {"identification": "x"}}, ValueError, "cannot rebuild the model"),
-    ],
-)
-def test_load_refuses_metadata_that_does_not_fit(tmp_path, changes, error, message):
-    with pytest.raises(error, match=message):
-        _BayesianClassifier.load(_fake_model(tmp_path, **changes))
-
-
-def test_load_refuses_missing_or_broken_draws(tmp_path):
-    folder = _fake_model(tmp_path)
-    (folder / "posterior.npz").write_bytes(b"not a zip file")
-    with pytest.raises(ValueError, match=r"posterior.npz: cannot read the posterior draws"):
-        _BayesianClassifier.load(folder)
-    nan = {"y_coef_raw": np.full((1, 3, 2, 1), np.nan), "y_intercept_raw": np.zeros((1, 3, 1))}
-    np.savez(folder / "posterior.npz", **nan)
-    with pytest.raises(ValueError, match="non-finite draws"):
-        _BayesianClassifier.load(folder)
-    (folder / "posterior.npz").unlink()
-    with pytest.raises(FileNotFoundError, match=r"not a saved model \(no posterior.npz\)"):
-        _BayesianClassifier.load(folder)
-
-
-@pytest.mark.slow
-def test_a_saved_model_refuses_damaged_draws_by_their_checksum(softmax, tmp_path):
-    folder = softmax.save(tmp_path / "model")
-    meta = json.loads((folder / "metadata.json").read_text())
-    data = (folder / "posterior.npz").read_bytes()
-    assert meta["sha256"]["posterior.npz"] == hashlib.sha256(data).hexdigest()
-    flipped = bytearray(data)
-    flipped[len(data) // 2] ^= 0xFF  # one byte inside the draws: still a valid npz file
-    (folder / "posterior.npz").write_bytes(bytes(flipped))
-    with pytest.raises(ValueError, match=r"posterior.npz: does not match its checksum"):
-        _BayesianClassifier.load(folder)
-    (folder / "posterior.npz").write_bytes(data)
-    meta["classes"] = meta["classes"][::-1]  # a plausible edit: swapped labels
-    (folder / "metadata.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match=r"metadata.json: does not match its checksum"):
-        _BayesianClassifier.load(folder)
-
-
-@pytest.mark.slow
-def test_an_interrupted_save_leaves_the_old_model_whole(softmax, iris, tmp_path, monkeypatch):
-    X, y = iris
-    folder = softmax.save(tmp_path / "model")
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    other = BayesianSoftmaxClassifier(**dict(QUICK, random_state=5)).fit(X, y)
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    # After writing, before the rename.
-    monkeypatch.setattr("pymc_bnn.persistence._replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        other.save(folder)
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the partial folder is gone
-    monkeypatch.undo()
-    other.save(folder)  # replaced whole once complete
-    _assert_same_predictions(_BayesianClassifier.load(folder), other, X)
-    assert [p.name for p in tmp_path.iterdir()] == ["model"]
-
-
-@pytest.mark.slow
-def test_save_into_a_folder_with_other_files_keeps_them(softmax, tmp_path):
-    (tmp_path / "notes.txt").write_text("mine")
-    softmax.save(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "metadata.json",
-        "notes.txt",
-        "posterior.npz",
-    ]
+# Interrupts (saving and loading: test_persistence.py) ---------------------------------
 
 
 def _interrupt_at_step(step):

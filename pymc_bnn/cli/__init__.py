@@ -4,9 +4,9 @@
   softmax regression and a Bayesian neural network, prints them side by side and
   writes the uncertainty plots and a summary to a folder.
 * ``pymc-bnn fit DATA.csv --target COLUMN --model softmax|bnn``: fits on a
-  training split, prints the held-out report and saves the model to a folder
+  training split, prints the held-out report and saves the model to one file
   (``--model glm`` is the old name of ``softmax``).
-* ``pymc-bnn predict MODEL_DIR NEW.csv``: writes class probabilities, the
+* ``pymc-bnn predict MODEL NEW.csv``: writes class probabilities, the
   predicted label, the uncertainty measures, the probability of the predicted
   class and an out-of-range flag of every row, reading the input in chunks.
 * ``pymc-bnn check-upstream``: runs the likelihood properties against PyMC
@@ -15,17 +15,17 @@
 Exit status: 0 on success; 2 with one line on stderr for bad input (a missing
 file or column, non-numeric or missing values, a target with one class, new
 data whose columns differ from the model's, bad options, an output that cannot
-be written, a damaged model folder); 130 when interrupted (Ctrl-C), having
+be written, a damaged model file); 130 when interrupted (Ctrl-C), having
 saved and overwritten nothing; 1 for anything unexpected.  Options and output
 locations are checked before PyMC is imported and before any fit.  Nothing that
 exists is overwritten without ``--force``, and with it the old model or output
 file stays whole until the new one is complete: both are written beside their
-destination and renamed into place.  A saved model is the folder written by the
-estimator's :meth:`~pymc_bnn.BayesianSoftmaxClassifier.save`: ``metadata.json``
-(format version, features, classes, model kind and options, package version,
-checksums, and from ``fit`` the target column, the feature scaling, the training
-limits and the held-out report) and ``posterior.npz`` (the posterior draws,
-whose SHA-256 the metadata holds).
+destination and renamed into place.  A saved model is the netCDF-4 file written
+by the estimator's :meth:`~pymc_bnn.BayesianSoftmaxClassifier.save`
+(:mod:`pymc_bnn.estimators.saving`): the posterior and, as attributes, the
+estimator's options, classes and features, and from ``fit`` (its ``metadata``)
+the target column, the feature scaling, the training limits and the held-out
+report; a checksum of the whole file ends it.
 
 The modules: ``tables`` (reading and checking CSV input), ``scaling`` (the
 feature scaler), ``estimators``, ``report`` (held-out metrics), ``commands``
@@ -175,10 +175,10 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
         "fit",
         help="fit a model to a CSV table, report on a held-out split and save it",
         description="Fit a Bayesian classifier to the numeric columns of a CSV table, print "
-        "its report on a stratified held-out split and save the model to a folder. The "
-        "folder is checked before the fit, and written beside its destination and renamed "
-        "into place when complete (with --force the old model survives until then); an "
-        "interrupted fit saves nothing and exits 130.",
+        "its report on a stratified held-out split and save the model to one file (netCDF-4, "
+        "which xarray and ArviZ open). The file is checked before the fit, and written beside "
+        "its destination and renamed into place when complete (with --force the old model "
+        "survives until then); an interrupted fit saves nothing and exits 130.",
         formatter_class=_HELP,
     )
     fit.add_argument("data", help="CSV file with a header row")
@@ -218,7 +218,7 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
         help="which feature columns to standardize: auto = all but 0/1 indicator columns, "
         "all, or none",
     )
-    fit.add_argument("--out", default="pymc-bnn-model", help="model folder")
+    fit.add_argument("--out", default="pymc-bnn-model.nc", help="model file")
     _backend(fit)
     _common(fit)
     fit.set_defaults(func=_command("commands", "fit"))
@@ -232,11 +232,11 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
         "out_of_range (True when a feature lies more than 10 training standard deviations "
         "outside the training range; such rows are also named in a warning). The input is "
         "read in chunks (bounded memory); the output is written beside --out and renamed "
-        "into place when complete. The model folder is checked (format, checksums, every "
+        "into place when complete. The model file is checked (format, checksum, every "
         "entry) before anything is predicted.",
         formatter_class=_HELP,
     )
-    predict.add_argument("model_dir", help="folder written by pymc-bnn fit")
+    predict.add_argument("model_file", metavar="MODEL", help="model file written by pymc-bnn fit")
     predict.add_argument(
         "data", help="CSV file with the model's feature columns (and the target, ignored)"
     )

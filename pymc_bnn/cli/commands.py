@@ -1,8 +1,8 @@
 """``pymc-bnn fit`` and ``pymc-bnn predict``: fit to a CSV table and save; apply to new rows.
 
-A saved model is the folder written by the estimator's ``save`` method
-(``metadata.json`` and ``posterior.npz``, checksummed, written atomically);
-``fit`` adds to the metadata the target column, the feature scaling
+A saved model is the file written by the estimator's ``save`` method (netCDF-4,
+checksummed, written atomically: :mod:`pymc_bnn.estimators.saving`); ``fit``
+adds to its metadata the target column, the feature scaling
 (``scale_mode`` and ``scaling``), the training limits and the held-out report.
 ``predict`` reads its input in chunks, so memory stays bounded however many rows
 the file holds, and writes its output beside the destination, renaming it into
@@ -32,7 +32,7 @@ from pymc_bnn.cli.estimators import (
     fit_timed,
     make_estimator,
 )
-from pymc_bnn.cli.outputs import check_free_space, check_model_dir, check_new_file
+from pymc_bnn.cli.outputs import check_free_space, check_model_file, check_new_file
 from pymc_bnn.cli.report import format_report, metrics
 from pymc_bnn.cli.scaling import (
     LIMIT_SDS,
@@ -65,7 +65,8 @@ def fit(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn fit``: split, standardize, fit, report on the held-out rows, save."""
     start = time.perf_counter()
     kind = MODEL_ALIASES.get(args.model, args.model)
-    out = check_model_dir(Path(args.out), args.force)  # before the long fit, not after it
+    # Before the long fit, not after it.
+    out = check_model_file(Path(args.out), args.force, inputs=[Path(args.data)])
     X, y = split_target(read_table(args.data, args.target), args.target, args.data)
     X_train, X_test, y_train, y_test = split_held_out(X, y, args.test_size, args.seed)
     scaled = scaled_columns(X_train, args.scale)
@@ -118,17 +119,17 @@ def fit(args: argparse.Namespace) -> int:
         "held_out": {k: (v if np.isfinite(v) else None) for k, v in report.items()},
     }
     with _writing(out, "cannot save the model", "nothing was saved"):
-        estimator.save(out, metadata=extra)
-    print(f"Saved the model to {out}/; wall time {time.perf_counter() - start:.1f} s")
+        estimator.save(out, metadata=extra, overwrite=args.force)
+    print(f"Saved the model to {out}; wall time {time.perf_counter() - start:.1f} s")
     return 0
 
 
 def _model_bytes(kind: str, n_features: int, n_classes: int, args: argparse.Namespace) -> int:
-    """About the size of the model folder ``fit`` will save: its posterior draws.
+    """About the size of the model file ``fit`` will save: its posterior draws.
 
     Each parameter is saved once as sampled and once as used (the posterior
-    holds both), 8 bytes a draw; one megabyte more for the metadata and the
-    archive's own entries.
+    holds both), 8 bytes a draw; one megabyte more for the attributes and the
+    file's own structure.
     """
     widths = [n_features, *(args.hidden if kind == "bnn" else ()), n_classes]
     parameters = sum((a + 1) * b for a, b in itertools.pairwise(widths))
@@ -146,53 +147,52 @@ def _writing(path: Path, what: str, outcome: str):
 
 
 def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
-    """The estimator, feature scaler and metadata of a folder written by ``pymc-bnn fit``.
+    """The estimator, feature scaler and metadata of a model file written by ``pymc-bnn fit``.
 
     Every entry is checked (see the estimator's ``load``), and the command
     line's own: the target, the scaling and the training limits.  The metadata
-    returned holds ``limits`` as two arrays (``None`` for models saved without
-    them).
+    returned is what ``fit`` saved, with ``features`` and with ``limits`` as two
+    arrays (``None`` for models saved without them).
 
     Raises
     ------
     CLIError
-        If the folder is not a saved model, a file of it cannot be read, or an
-        entry is damaged; the message names the file.
+        If the file is not a model file, cannot be read, or an entry is
+        damaged; the message names the file.
 
     Examples
     --------
-    >>> load_saved("no-such-model")
+    >>> load_saved("no-such-model.nc")
     Traceback (most recent call last):
     ...
-    pymc_bnn.cli.errors.CLIError: no-such-model: not a saved model (no metadata.json; ...)
+    pymc_bnn.cli.errors.CLIError: no-such-model.nc: no such model file
     """
-    from pymc_bnn.estimators.base import _BayesianClassifier
+    from pymc_bnn.estimators import load_estimator
+    from pymc_bnn.persistence import read_model
 
-    file = Path(path) / "metadata.json"
     try:
-        meta = _BayesianClassifier.read_metadata(path)
-        if "scaling" not in meta or meta["features"] is None:
+        saved = read_model(path)
+        meta, features = saved.attrs.get("metadata"), saved.attrs.get("features")
+        if not isinstance(meta, dict) or "scaling" not in meta or features is None:
             raise CLIError(
-                f"{path}: not a model saved by pymc-bnn fit (no feature names or scaling in "
-                "metadata.json)"
+                f"{path}: not a model saved by pymc-bnn fit (no feature names or scaling)"
             )
-        estimator = _BayesianClassifier.load(path)
-    except (FileNotFoundError, ValueError) as err:  # they name the folder or file
+        estimator = load_estimator(saved)
+    except (FileNotFoundError, ValueError) as err:  # they name the file
         raise CLIError(one_line(err)) from err
     except OSError as err:
         raise CLIError(f"{path}: cannot load the saved model ({one_line(err)})") from err
     target = meta.get("target")
     if target is not None and not isinstance(target, str):
-        raise CLIError(f"{file}: target must be a column name; got {one_line(target, 60)}")
+        raise CLIError(f"{path}: target must be a column name; got {one_line(target, 60)}")
     try:
-        scaler = scaler_from_json(meta["scaling"], meta["features"])
+        scaler = scaler_from_json(meta["scaling"], features)
         limits = None
         if "limits" in meta:
-            limits = limits_from_json(meta["limits"], len(meta["features"]))
+            limits = limits_from_json(meta["limits"], len(features))
     except ValueError as err:
-        raise CLIError(f"{file}: {one_line(err)}") from err
-    meta = dict(meta, limits=limits)
-    return estimator, scaler, meta
+        raise CLIError(f"{path}: {one_line(err)}") from err
+    return estimator, scaler, dict(meta, features=features, limits=limits)
 
 
 def _count_rows(path: Path) -> int:
@@ -239,8 +239,8 @@ def _out_of_range(X: pd.DataFrame, limits) -> np.ndarray:
 def predict(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn predict``: probabilities, label and uncertainty of each new row."""
     out = Path(args.out)
-    out = check_new_file(out, args.force, inputs=[Path(args.data)], folders=[Path(args.model_dir)])
-    estimator, scaler, meta = load_saved(args.model_dir)
+    out = check_new_file(out, args.force, inputs=[Path(args.data), Path(args.model_file)])
+    estimator, scaler, meta = load_saved(args.model_file)
     features = list(meta["features"])
     keep = list(dict.fromkeys(args.keep or []))
     clash = [k for k in keep if k in features]

@@ -13,7 +13,7 @@ from pymc_bnn.cli.errors import CLIError, one_line
 __all__ = [
     "DEMO_MARKER",
     "check_free_space",
-    "check_model_dir",
+    "check_model_file",
     "check_new_file",
     "check_not_input",
     "prepare_dir",
@@ -73,14 +73,12 @@ def _check_writable(folder: Path, what: Path) -> None:
         raise CLIError(f"{what}: cannot write in {folder} ({one_line(err)})") from err
 
 
-def check_new_file(
-    path: Path, force: bool, *, inputs: Sequence[Path] = (), folders: Sequence[Path] = ()
-) -> Path:
+def check_new_file(path: Path, force: bool, *, inputs: Sequence[Path] = ()) -> Path:
     """Refuse, before any work, an output file that cannot be written or would be overwritten.
 
     The file's folder must exist and be writable; an existing file needs
-    ``force``; a folder is never replaced, nor an input: one of the files
-    ``inputs`` or a file in one of the ``folders`` (:func:`check_not_input`).
+    ``force``; a folder is never replaced, nor one of the command's ``inputs``
+    (:func:`check_not_input`).
 
     Examples
     --------
@@ -94,7 +92,7 @@ def check_new_file(
     folder = path.parent
     if not folder.is_dir():
         raise CLIError(f"{folder}: no such folder")
-    check_not_input(path, inputs, folders)
+    check_not_input(path, inputs)
     if path.exists() and not force:
         raise CLIError(f"{path} exists; pass --force to overwrite it")
     _check_writable(folder, path)
@@ -108,8 +106,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_not_input(out: Path, files: Sequence[Path] = (), folders: Sequence[Path] = ()) -> None:
-    """Refuse an output that is one of a command's input ``files`` or lies in an input folder.
+def check_not_input(out: Path, files: Sequence[Path] = ()) -> None:
+    """Refuse an output that is one of a command's input ``files`` (the data, the model).
 
     Paths are compared resolved (``..`` and symbolic links followed) and, for
     existing files, as files (a hard link is the same file), so no spelling of
@@ -121,10 +119,6 @@ def check_not_input(out: Path, files: Sequence[Path] = (), folders: Sequence[Pat
     Traceback (most recent call last):
     ...
     pymc_bnn.cli.errors.CLIError: --out data.csv is the input file sub/../data.csv; give ...
-    >>> check_not_input(Path("model/p.csv"), folders=[Path("model")])
-    Traceback (most recent call last):
-    ...
-    pymc_bnn.cli.errors.CLIError: --out model/p.csv lies in the model folder model; give ...
     """
     target = out.resolve()
     for file in files:
@@ -132,16 +126,6 @@ def check_not_input(out: Path, files: Sequence[Path] = (), folders: Sequence[Pat
             raise CLIError(
                 f"--out {out} is the input file {file}; give another output file (an input is "
                 "never overwritten, even with --force)"
-            )
-    for folder in folders:
-        root = folder.resolve()
-        inside = target == root or root in target.parents
-        if not inside and out.is_file() and folder.is_dir():
-            inside = any(_same_file(out, entry) for entry in folder.iterdir())
-        if inside:
-            raise CLIError(
-                f"--out {out} lies in the model folder {folder}; give an output file outside "
-                "it (the model is never overwritten, even with --force)"
             )
 
 
@@ -176,27 +160,29 @@ def _size(n: int) -> str:
     raise AssertionError  # unreachable
 
 
-def check_model_dir(path: Path, force: bool) -> Path:
-    """Refuse, before any work, a model folder that cannot be created or may not be replaced.
+def check_model_file(path: Path, force: bool, *, inputs: Sequence[Path] = ()) -> Path:
+    """Refuse, before any work, a model file that cannot be created or may not be replaced.
 
     ``path`` may be missing (its nearest existing parent must then be a
-    writable folder, so that it can be created) or an empty folder; a
-    non-empty folder needs ``force``; a file is refused.  Nothing is created.
+    writable folder, so that it can be created); an existing file needs
+    ``force``; a folder is refused, and so is one of the command's ``inputs``
+    (:func:`check_not_input`).  Nothing is created.
 
     Examples
     --------
     >>> import tempfile
     >>> notes = Path(tempfile.mkdtemp()) / "notes.txt"
     >>> _ = notes.write_text("mine")
-    >>> check_model_dir(notes / "model", force=True)
+    >>> check_model_file(notes / "model.nc", force=True)
     Traceback (most recent call last):
     ...
-    pymc_bnn.cli.errors.CLIError: .../notes.txt/model: cannot create it: .../notes.txt is a file
+    pymc_bnn.cli.errors.CLIError: .../notes.txt/model.nc: cannot create it: .../notes.txt is a file
     """
-    if path.exists():
-        prepare_dir_check(path, force)
-        _check_writable(path.resolve().parent, path)
-        return path
+    if path.is_dir():
+        raise CLIError(f"{path} is a folder; give a file name for the model (e.g. model.nc)")
+    check_not_input(path, inputs)
+    if path.exists() and not force:
+        raise CLIError(f"{path} exists; pass --force to overwrite it")
     parent = path.absolute().parent
     while not parent.exists():
         parent = parent.parent

@@ -19,6 +19,7 @@ Saving and loading without pickle: :mod:`pymc_bnn.estimators.saving`.
 from __future__ import annotations
 
 import numbers
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -95,6 +96,18 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
     def _fitted_options(self) -> dict[str, Any]:
         """Builder options the fit derived from the training rows (none by default)."""
         return {}
+
+    def _record_fitted(self, predictor) -> None:
+        """Keep what the fit derived from the training rows (the fitted attributes)."""
+
+    def _fitted_entries(self) -> dict[str, Any]:
+        """What :meth:`_record_fitted` kept, as the JSON entry ``fitted`` of a model file."""
+        return {}
+
+    def _restore_fitted(self, entries: Any, file: Path) -> None:
+        """Set what :meth:`_record_fitted` keeps from a model file's ``fitted`` entry."""
+        if entries != {}:
+            raise ValueError(f"{file}: fitted must be {{}}; got {entries!r}")
 
     def _options(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._builder_options}
@@ -205,7 +218,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
                         blas_threads=None,
                     )
         self.sampler_ = sampler
-        self.fixed_columns_ = list(getattr(predictor, "fixed_columns", []))
+        self._record_fitted(predictor)
         self.classes_ = classes
         self.idata_ = idata
         self._predictor = predictor
@@ -244,6 +257,21 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
     def model_(self) -> pm.Model:
         """The PyMC model: the fitted one, or after unpickling one rebuilt without data."""
         return self._fitted_predictor().model
+
+    @property
+    def loss_curve_(self) -> np.ndarray:
+        """The ADVI loss at each optimisation step (as scikit-learn's MLPClassifier has).
+
+        The loss is the negative ELBO on the full-data scale (the ``loss``
+        variable of the ``loss_curve`` group of :attr:`idata_`): shape
+        ``(iterations,)``, or ``(chains, iterations)`` for a fit of several
+        independent members.  A NUTS fit has none (``AttributeError``).
+        """
+        check_is_fitted(self, "idata_")
+        if "loss_curve" not in self.idata_.children:
+            raise AttributeError(f"loss_curve_: fitted by {self.sampler_}, which has no loss")
+        loss = self.idata_["loss_curve"]["loss"].transpose("chain", ...).values
+        return loss[0] if loss.shape[0] == 1 else loss
 
     @property
     def posterior_(self) -> xr.Dataset:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pymc_bnn.estimators.base import _NAME, Method, _BayesianClassifier, _document
+from pymc_bnn.estimators.base import Method, _BayesianClassifier, _document
 from pymc_bnn.models.bnn import bnn_classifier
 
 __all__ = ["BayesianMLPClassifier"]
@@ -42,7 +43,15 @@ class BayesianMLPClassifier(_BayesianClassifier):
     feature_names_in_ : numpy.ndarray
         Column names, when fitted on a DataFrame.
     idata_ : xarray.DataTree
-        The fitted posterior.
+        The fit: ``posterior``, ``sample_stats`` (NUTS), ``loss_curve`` (ADVI),
+        ``observed_data``.
+    loss_curve_ : numpy.ndarray
+        The ADVI loss at each step (ADVI fits only).
+    sampler_ : str
+        What fitted it: ``"advi"`` or the NUTS sampler that ran.
+    prior_scales_ : tuple of float
+        Each layer's weight prior scale as fitted (``prior_scale="auto"`` scales
+        the first to the training rows).
     posterior_ : xarray.Dataset
         The ``posterior`` group of ``idata_``.
     model_ : pymc.Model
@@ -61,7 +70,6 @@ class BayesianMLPClassifier(_BayesianClassifier):
 
     _builder = staticmethod(bnn_classifier)
     _builder_options = ("hidden", "activation", "prior_scale", "skip_scale")
-    _kind = "bnn"
 
     def __init__(
         self,
@@ -85,25 +93,26 @@ class BayesianMLPClassifier(_BayesianClassifier):
     ):
         self._set_params_from(locals())
 
+    def _record_fitted(self, predictor) -> None:
+        self.prior_scales_ = tuple(float(s) for s in predictor.prior_scales)
+
     def _fitted_options(self) -> dict[str, Any]:
-        return {"prior_scale": self._fitted_prior_scales()}  # "auto" read the training rows
+        return {"prior_scale": list(self.prior_scales_)}  # "auto" read the training rows
 
-    def _fitted_prior_scales(self) -> list[float]:
-        """Each layer's weight prior scale, read from the draws (weights = scale * z).
+    def _fitted_entries(self) -> dict[str, Any]:
+        return {"prior_scales": list(self.prior_scales_)}
 
-        ``"auto"`` depends on the training rows, which a loaded or unpickled
-        estimator no longer has; the draws hold both the weights and their
-        unit-scale ``z``, whose ratio is the scale (to rounding, about 1e-16).
-        """
-        post = self.idata_["posterior"]
-        layers, i = [], 1
-        while f"{_NAME}_hidden{i}_w" in post:
-            layers.append(f"{_NAME}_hidden{i}")
-            i += 1
-        scales = []
-        for layer in [*layers, f"{_NAME}_out"]:
-            w = np.asarray(post[f"{layer}_w"].values)
-            z = np.asarray(post[f"{layer}_w_z"].values)
-            nonzero = z != 0
-            scales.append(float(np.median(w[nonzero] / z[nonzero])) if nonzero.any() else 1.0)
-        return scales
+    def _restore_fitted(self, entries: Any, file: Path) -> None:
+        scales = entries.get("prior_scales") if isinstance(entries, dict) else None
+        if (
+            not isinstance(scales, list)
+            or set(entries) != {"prior_scales"}
+            or len(scales) != len(self.hidden) + 1
+            or not all(isinstance(s, int | float) and not isinstance(s, bool) for s in scales)
+            or not all(np.isfinite(s) and s > 0 for s in scales)
+        ):
+            raise ValueError(
+                f"{file}: fitted must be {{'prior_scales': [one positive scale per layer "
+                f"({len(self.hidden) + 1})]}}; got {str(entries)[:100]}"
+            )
+        self.prior_scales_ = tuple(float(s) for s in scales)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pymc_bnn.estimators.base import _NAME, Method, _BayesianClassifier, _document
+from pymc_bnn.estimators.base import Method, _BayesianClassifier, _document
 from pymc_bnn.models.glm import multinomial_glm
 
 __all__ = ["BayesianSoftmaxClassifier"]
@@ -41,7 +42,10 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     feature_names_in_ : numpy.ndarray
         Column names, when fitted on a DataFrame.
     idata_ : xarray.DataTree
-        The fitted posterior (``posterior`` group: ``y_coef``, ``y_intercept``).
+        The fit: ``posterior`` (``y_coef``, ``y_intercept``), ``sample_stats``
+        (NUTS), ``loss_curve`` (ADVI), ``observed_data``.
+    loss_curve_ : numpy.ndarray
+        The ADVI loss at each step (ADVI fits only).
     sampler_ : str
         What fitted it: ``"advi"`` or the NUTS sampler that ran (``"nutpie"``,
         ``"numpyro"``, ``"blackjax"`` or ``"pymc"``).
@@ -69,7 +73,6 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
 
     _builder = staticmethod(multinomial_glm)
     _builder_options = ("prior_scale", "identification", "collinearity")
-    _kind = "glm"
 
     def __init__(
         self,
@@ -92,16 +95,26 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     ):
         self._set_params_from(locals())
 
-    def _fitted_options(self) -> dict[str, Any]:
-        return {"collinearity": self._fixed_columns()}  # the coefficients fixed at zero
+    def _record_fitted(self, predictor) -> None:
+        self.fixed_columns_ = [int(j) for j in predictor.fixed_columns]
 
-    def _fixed_columns(self) -> list[int]:
-        """Columns fixed at zero in the fit (for a loaded model: the all-zero rows of y_coef)."""
-        fixed = getattr(self, "fixed_columns_", None)
-        if fixed is not None:
-            return list(fixed)
-        post = self.idata_["posterior"]
-        if f"{_NAME}_coef" not in post:
-            return []
-        coef = post[f"{_NAME}_coef"].transpose("chain", "draw", ...).values
-        return [int(j) for j in np.flatnonzero((coef == 0).all(axis=(0, 1, 3)))]
+    def _fitted_options(self) -> dict[str, Any]:
+        return {"collinearity": list(self.fixed_columns_)}  # the coefficients fixed at zero
+
+    def _fitted_entries(self) -> dict[str, Any]:
+        return {"fixed_columns": list(self.fixed_columns_)}
+
+    def _restore_fitted(self, entries: Any, file: Path) -> None:
+        fixed = entries.get("fixed_columns") if isinstance(entries, dict) else None
+        if (
+            not isinstance(fixed, list)
+            or set(entries) != {"fixed_columns"}
+            or not all(isinstance(j, int) and not isinstance(j, bool) for j in fixed)
+            or len(set(fixed)) != len(fixed)
+            or not all(0 <= j < self.n_features_in_ for j in fixed)
+        ):
+            raise ValueError(
+                f"{file}: fitted must be {{'fixed_columns': [distinct feature indices]}}; "
+                f"got {str(entries)[:100]}"
+            )
+        self.fixed_columns_ = list(fixed)

@@ -135,7 +135,8 @@ def fit_advi(
     Returns
     -------
     idata : xarray.DataTree
-        ``posterior`` group with ``draws`` draws (one chain).
+        ``posterior`` group with ``draws`` draws (one chain), ``loss_curve``:
+        the ``loss`` (negative ELBO) of each step, dims ``(chain, step)``.
     approx : pymc.Approximation
         The fitted approximation; ``approx.hist`` holds the loss per step.
 
@@ -198,7 +199,22 @@ def fit_advi(
         approx.hist = inference.hist = losses
         with quick_compile():  # one call drawing every draw at once
             idata = approx.sample(draws, random_seed=random_seed)
-    return idata, approx
+    return _with_loss_curve(idata, losses), approx
+
+
+def _with_loss_curve(idata: xr.DataTree, losses: np.ndarray) -> xr.DataTree:
+    """``idata`` with the loss of each step as its group ``loss_curve``.
+
+    The draws of an approximation have no sampler statistics: an empty
+    ``sample_stats`` group is left out.
+    """
+    if "sample_stats" in idata.children and not idata["sample_stats"].data_vars:
+        del idata["sample_stats"]
+    steps = np.arange(1, len(losses) + 1)
+    idata["loss_curve"] = xr.Dataset(
+        {"loss": (("chain", "step"), losses[None, :])}, coords={"chain": [0], "step": steps}
+    )
+    return idata
 
 
 def _run_steps(

@@ -34,15 +34,15 @@ def fitted_model(iris_csv, tmp_path_factory):
     """A function giving a softmax model fitted on iris by ``pymc-bnn fit`` (fitted once)."""
     from hostile_harness import _cli_in_process
 
-    folder = tmp_path_factory.mktemp("fitted") / "model"
+    model = tmp_path_factory.mktemp("fitted") / "model.nc"
     made: list[Path] = []
 
     def fitted() -> Path:
         if not made:
-            argv = ["fit", iris_csv, "--target", "species", "--out", folder, "--no-progress"]
+            argv = ["fit", iris_csv, "--target", "species", "--out", model, "--no-progress"]
             done = _cli_in_process([*argv, "--iterations", "300", "--draws", "50", "--seed", "1"])
             assert done.status == 0, done.stderr
-            made.append(folder)
+            made.append(model)
         return made[0]
 
     return fitted

@@ -49,7 +49,7 @@ class _Fitted:
 
 
 FITTED = _Fitted()
-"""A value of ``Case.files``: copy the shared fitted model folder to that name."""
+"""A value of ``Case.files``: copy the shared fitted model file to that name."""
 
 FileSpec = str | bytes | _Fitted | Callable[[Path], None]
 
@@ -135,7 +135,7 @@ def _write(folder: Path, files: Mapping[str, FileSpec], fitted: Callable[[], Pat
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if content is FITTED:
-            shutil.copytree(fitted(), path)
+            shutil.copyfile(fitted(), path)
         elif callable(content):
             content(path)
         elif isinstance(content, bytes):
@@ -188,7 +188,7 @@ def _isolated(case: Case) -> Outcome:
 def run_case(case: Case, folder: Path, fitted: Callable[[], Path]) -> Outcome:
     """Run ``case`` in the empty folder ``folder`` and assert what it must do.
 
-    ``fitted`` gives the shared fitted model folder (called only when a case
+    ``fitted`` gives the shared fitted model file (called only when a case
     asks for it).
     """
     _write(folder, case.files, fitted)

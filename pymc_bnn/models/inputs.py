@@ -7,8 +7,8 @@ in how they turn features into logits.  What surrounds that lives here, once:
   resizable data containers ``{name}_X``, ``{name}_y`` and (count matrices)
   ``{name}_n``, and, with ``batch_size``, the ``pm.Minibatch`` views of them;
 * :func:`add_likelihood` puts :class:`pymc_bnn.Categorical` (label vector) or
-  :class:`pymc_bnn.Multinomial` (count matrix) on the logits, with ``total_size``
-  for minibatches.
+  :class:`pymc_bnn.Multinomial` (count matrix) on the logits, scaled from a
+  minibatch to the full data.
 """
 
 from __future__ import annotations
@@ -190,9 +190,10 @@ def add_likelihood(name: str, logits: TensorVariable, inputs: ModelInputs) -> Te
     """Register the validated likelihood of ``inputs.y_fit`` given ``logits``.
 
     :class:`pymc_bnn.Categorical` for labels, :class:`pymc_bnn.Multinomial` with
-    the row totals for counts, both parametrized by ``logit_p``; with a minibatch
-    the likelihood gets ``total_size=rows`` so that its value estimates the
-    full-data log-likelihood without bias.
+    the row totals for counts, both parametrized by ``logit_p``.  With a
+    minibatch of ``B`` of the ``N`` rows the log-likelihood is scaled by
+    ``N / B``, so that it estimates the full-data log-likelihood without bias:
+    labels by ``total_size=N``; counts as :func:`_minibatch_counts` explains.
 
     Examples
     --------
@@ -206,11 +207,38 @@ def add_likelihood(name: str, logits: TensorVariable, inputs: ModelInputs) -> Te
     -1.386...
     """
     obs, _, cls = inputs.dims
-    kwargs: dict = {}
-    if inputs.batch_size is not None:
-        kwargs["total_size"] = inputs.rows
-    else:
-        kwargs["dims"] = (obs, cls) if inputs.counts else (obs,)
+    if inputs.batch_size is None:
+        if inputs.counts:
+            return Multinomial(
+                name, n=inputs.n, logit_p=logits, observed=inputs.y, dims=(obs, cls)
+            )
+        return Categorical(name, logit_p=logits, observed=inputs.y, dims=(obs,))
     if inputs.counts:
-        return Multinomial(name, n=inputs.n_fit, logit_p=logits, observed=inputs.y_fit, **kwargs)
-    return Categorical(name, logit_p=logits, observed=inputs.y_fit, **kwargs)
+        return _minibatch_counts(name, logits, inputs)
+    return Categorical(name, logit_p=logits, observed=inputs.y_fit, total_size=inputs.rows)
+
+
+def _minibatch_counts(name: str, logits: TensorVariable, inputs: ModelInputs) -> TensorVariable:
+    """The Multinomial likelihood of a minibatch of count rows, scaled by ``N / B``.
+
+    PyMC scales a likelihood given ``total_size`` rightly, but ``pm.fit``
+    divides its loss by a constant it takes from each such observation's whole
+    shape: ``N / B`` for a vector of labels, ``(N / B) (N / K)`` for ``B`` rows
+    of ``K`` counts (``upstream/patches/12``).  Its default optimizer then
+    takes steps about ``N / K`` times too small and stops far from the
+    posterior.  So the counts are registered without ``total_size``; their
+    scaling is the potential ``{name}_minibatch_scaling`` (the other
+    ``N / B - 1`` times their log-likelihood), and the minibatch's row totals
+    are observed as ``{name}_minibatch_rows``, a vector at its own values
+    (log-probability zero) with ``total_size=N``, from which PyMC takes the
+    constant ``N / B``, as for labels.
+    """
+    likelihood = Multinomial(name, n=inputs.n_fit, logit_p=logits, observed=inputs.y_fit)
+    scale = inputs.rows / inputs.batch_size
+    pm.Potential(
+        f"{name}_minibatch_scaling", (scale - 1) * pm.logp(likelihood, inputs.y_fit).sum()
+    )
+    pm.DiracDelta(
+        f"{name}_minibatch_rows", c=inputs.n_fit, observed=inputs.n_fit, total_size=inputs.rows
+    )
+    return likelihood

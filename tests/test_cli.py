@@ -945,3 +945,24 @@ def test_backend_auto_is_jax_when_installed_else_numba(monkeypatch):
     assert estimators.compile_mode("auto") is None  # Numba, PyTensor's default
     assert estimators.compile_mode("jax") == "JAX"
     assert estimators.compile_mode("jax", method="nuts") is None  # the samplers compile
+
+
+def test_the_streamed_held_out_report_equals_the_one_from_all_draws():
+    # The report held draws x rows x classes at once (2.7 GB for 200,000 held-out rows);
+    # fit now builds it from predict_uncertainty's per-row means and entropies. Oracle:
+    # the metrics of the whole draws array.
+    from pymc_bnn import BayesianSoftmaxClassifier
+    from pymc_bnn.cli.report import metrics, summary_metrics
+
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    clf = BayesianSoftmaxClassifier(
+        iterations=300, draws=50, random_state=0, progressbar=False, compile_mode="FAST_COMPILE"
+    ).fit(X, y)
+    whole = metrics(clf.predict_proba_draws(X), y)
+    table = clf.predict_uncertainty(X, proba=True)
+    means = table[[f"p_{c}" for c in clf.classes_]].to_numpy()
+    streamed = summary_metrics(means, table["epistemic"], y, clf.classes_)
+    assert list(streamed) == list(whole)
+    for name, value in whole.items():
+        assert streamed[name] == pytest.approx(value, rel=1e-12, abs=1e-12), name

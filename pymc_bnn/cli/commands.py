@@ -33,7 +33,7 @@ from pymc_bnn.cli.estimators import (
     make_estimator,
 )
 from pymc_bnn.cli.outputs import check_free_space, check_model_file, check_new_file
-from pymc_bnn.cli.report import format_report, metrics
+from pymc_bnn.cli.report import format_report, summary_metrics
 from pymc_bnn.cli.scaling import (
     LIMIT_SDS,
     fit_scaler,
@@ -107,7 +107,10 @@ def fit(args: argparse.Namespace) -> int:
     seconds = fit_timed(estimator, Z_train, y_train)
     if args.method == "nuts":
         print(f"Sampled with NUTS from {estimator.sampler_}")
-    report = metrics(estimator.predict_proba_draws(Z_test), y_test)
+    # Streamed: the estimator computes the means and entropies a few rows at a time.
+    table = estimator.predict_uncertainty(Z_test, proba=True)
+    means = table[[f"p_{c}" for c in estimator.classes_]].to_numpy()
+    report = summary_metrics(means, table["epistemic"], y_test, estimator.classes_)
     print(f"Held-out report ({len(X_test)} rows):")
     print(format_report({kind: report}, {kind: seconds}))
     extra = {

@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:  # an annotation only: importing the report does not import xarray
     import xarray as xr
 
-__all__ = ["format_report", "metrics"]
+__all__ = ["format_report", "metrics", "summary_metrics"]
 
 
 def metrics(probs: xr.DataArray, y) -> dict[str, float]:
@@ -40,13 +40,52 @@ def metrics(probs: xr.DataArray, y) -> dict[str, float]:
     """
     from pymc_bnn import uncertainty as u
 
+    draws = [d for d in probs.dims if d not in ("obs", "classes")]
+    mean = probs.mean(draws).transpose("obs", "classes")
+    epistemic = u.entropy_decomposition(probs).epistemic
+    return summary_metrics(mean.values, np.asarray(epistemic), y, mean["classes"].values)
+
+
+def summary_metrics(mean, epistemic, y, classes) -> dict[str, float]:
+    """The metrics of :func:`metrics` from each row's posterior mean probabilities.
+
+    Every metric but the epistemic entropy depends on the draws only through
+    their mean, so a caller that computes the means and the epistemic entropy
+    over a few rows at a time (as the estimators' ``predict_uncertainty``
+    does) never holds draws x rows x classes at once.
+
+    Parameters
+    ----------
+    mean : array_like, shape (rows, classes)
+        Posterior mean class probabilities.
+    epistemic : array_like, shape (rows,)
+        Epistemic entropy (mutual information) of each row, in nats.
+    y : array_like, shape (rows,)
+        The labels.
+    classes : array_like
+        The class labels, in the order of ``mean``'s columns.
+
+    Examples
+    --------
+    >>> summary_metrics([[0.9, 0.1], [0.2, 0.8]], [0.0, 0.0], [0, 1], [0, 1])["accuracy"]
+    1.0
+    """
+    import xarray as xr
+
+    from pymc_bnn import uncertainty as u
+
+    probs = xr.DataArray(
+        np.asarray(mean, dtype=np.float64)[None],
+        dims=("draw", "obs", "classes"),
+        coords={"classes": np.asarray(classes)},
+    )
     y = np.asarray(y)
     return {
         "accuracy": float(np.mean(u.correct_predictions(probs, y))),
         "log score": u.log_score(probs, y),
         "calibration error (ECE)": u.expected_calibration_error(probs, y),
         "Brier score": u.brier_score(probs, y),
-        "mean epistemic (nats)": float(u.entropy_decomposition(probs).epistemic.mean()),
+        "mean epistemic (nats)": float(np.mean(epistemic)),
     }
 
 

@@ -11,6 +11,8 @@
 * :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`, the ADVI fit;
 * :mod:`~pymc_bnn.models.advi_steps`: :func:`compile_steps`, its optimisation
   steps compiled into one loop;
+* :mod:`~pymc_bnn.models.memory`: :func:`check_fits_in_memory`, which refuses
+  a graph too large for the machine before it is compiled;
 * :mod:`~pymc_bnn.models.compile_mode`: :func:`quick_compile`, the mode of the
   functions called once (draws, probabilities of new rows).
 """

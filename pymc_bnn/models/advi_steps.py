@@ -26,6 +26,7 @@ from pytensor.link.jax.linker import JAXLinker
 from pytensor.scan.op import Scan
 
 from pymc_bnn.models.draw_barrier import barrier_draws
+from pymc_bnn.models.memory import check_fits_in_memory
 from pymc_bnn.models.padded_dot import pad_products
 
 __all__ = ["StaticLengthSteps", "compile_steps", "forget_constant_traces"]
@@ -97,6 +98,7 @@ def compile_steps(
     mode = get_mode(compile_kwargs.get("mode"))
     jax = isinstance(mode.linker, JAXLinker)
     step = [state[v] for v in variables] + [loss]
+    check_fits_in_memory(step, "The ADVI fit of this model")  # before a compile that would not
     if jax:  # XLA would otherwise evaluate a draw once per use (draw_barrier), and
         # run products with 7 columns slower than with 8 (padded_dot)
         step = pad_products(barrier_draws(step))

@@ -146,11 +146,48 @@ DISK = [
 ]
 
 
+def _ten_thousand_classes(path):
+    """40,000 rows of 54 features (as cover type has) and 10,000 classes of 4 rows each."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40_000, 54)).round(3)).add_prefix("x")
+    frame["y"] = np.arange(40_000) % 10_000
+    frame.to_csv(path, index=False)
+
+
+MEMORY = [
+    Case(
+        "fit of 10,000 classes is refused before compiling, naming the array too large",
+        python=(
+            "import resource, sys\n"
+            "# Without the check the compile takes all memory: bound it, whatever happens.\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (12 * 2**30, resource.RLIM_INFINITY))\n"
+            "import pymc_bnn.models.memory as memory\n"
+            "memory.available_memory = lambda: 16 * 2**30  # a machine with 16 GiB free\n"
+            "from pymc_bnn.cli import main\n"
+            "sys.exit(main(['fit', 'k.csv', '--target', 'y', '--test-size', '0.25',\n"
+            "               '--out', 'm', '--no-progress']))\n"
+        ),
+        files={"k.csv": _ten_thousand_classes},
+        exit=2,
+        message=(
+            "pymc-bnn: error: The ADVI fit of this model is too large for this machine",
+            "(54, 9999, 10000) (43.2 GB",
+            "more than the 17.2 GB of memory available",
+        ),
+        isolated=True,
+        bug="killed by the kernel at 23.5 GB while compiling the ADVI loop, no message",
+    ),
+]
+
+
 def _not_fitted(outcome):
     assert "Fitting" not in outcome.stdout, outcome.stdout
 
 
-@pytest.mark.parametrize("case", params(TRIALS + OPTIONS + ROUND_TRIPS + DEMO + DISK))
+@pytest.mark.parametrize("case", params(TRIALS + OPTIONS + ROUND_TRIPS + DEMO + DISK + MEMORY))
 def test_hostile_call(case, hostile):
     hostile(case)
 

@@ -126,7 +126,9 @@ def _not_written_here(out: Path) -> list[str]:
 
     A demo's ``summary.json`` records the SHA-256 of each file it wrote; a
     file it would write that is not recorded there, or changed since, is not
-    the demo's to overwrite (nor is a ``summary.json`` that is no demo's).
+    the demo's to overwrite (nor is a ``summary.json`` that is no demo's).  A
+    summary from before the checksums were recorded vouches for the plots it
+    lists and ``summary.md``.
     """
     names = [*PLOT_FILES, SUMMARY, DEMO_MARKER]
     present = [n for n in names if (out / n).exists()]
@@ -134,9 +136,13 @@ def _not_written_here(out: Path) -> list[str]:
         return []
     try:
         summary = json.loads((out / DEMO_MARKER).read_text())
-        written = summary["files"] if summary.get("command") == "pymc-bnn demo" else None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        written = None
+        ours = isinstance(summary, dict) and summary.get("command") == "pymc-bnn demo"
+    except (OSError, ValueError):
+        ours = False
+    written = summary.get("files") if ours else None
+    if ours and written is None and isinstance(summary.get("plots"), list):
+        listed = {*summary["plots"], SUMMARY, DEMO_MARKER}
+        return [n for n in present if n not in listed]
     if not isinstance(written, dict):
         return present
     return [

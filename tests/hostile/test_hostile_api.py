@@ -6,7 +6,7 @@ Each case is one snippet or command with the exit status and message it must giv
 """
 
 import pytest
-from hostile_harness import Case, labelled_table, params
+from hostile_harness import FITTED, Case, labelled_table, params
 
 _MULTINOMIAL = "import numpy as np, pymc as pm, pymc_bnn as pb\n"
 
@@ -143,6 +143,20 @@ DISK = [
         isolated=True,
         bug="reported as exit 1, unexpected error",
     ),
+    Case(
+        "predict whose output meets a full disk exits 2 with a clear message, nothing left",
+        python=(
+            "import sys\n"
+            + _ENOSPC_ON_SYNC
+            + "from pymc_bnn.cli import main\n"
+            + "sys.exit(main(['predict', 'model', 'iris.csv', '--out', 'p.csv']))\n"
+        ),
+        files={"model": FITTED},
+        exit=2,
+        message=("pymc-bnn: error: p.csv: cannot write the predictions", "No space left"),
+        isolated=True,
+        bug="reported as exit 1, unexpected error",
+    ),
 ]
 
 
@@ -221,3 +235,9 @@ def test_demo_reuses_without_force_only_the_files_it_recorded(tmp_path):
     del summary["files"]["summary.md"]
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     assert _not_written_here(tmp_path) == ["reliability.png", "summary.md"]
+    # A summary written before the checksums were recorded vouches for the plots it lists.
+    legacy = {"command": "pymc-bnn demo", "plots": list(PLOT_FILES[:2])}
+    (tmp_path / "summary.json").write_text(json.dumps(legacy))
+    assert _not_written_here(tmp_path) == list(PLOT_FILES[2:])
+    (tmp_path / "summary.json").write_text("[1, 2]")  # JSON, but no demo's
+    assert _not_written_here(tmp_path) == [*PLOT_FILES, "summary.md", "summary.json"]

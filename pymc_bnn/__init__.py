@@ -30,10 +30,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pymc_bnn._lazy import lazy_attributes
-from pymc_bnn._version import __version__ as __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn import datasets, plots, uncertainty
+    from pymc_bnn._version import __version__ as __version__
     from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
     from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
     from pymc_bnn.models.bnn import BayesianNeuralNetwork, bnn_classifier, bnn_layer
@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
 
 _WHERE = {
+    "__version__": "pymc_bnn._version",  # read from the package metadata: slow to import
     "Categorical": "pymc_bnn.distributions",
     "DirichletMultinomial": "pymc_bnn.distributions",
     "Multinomial": "pymc_bnn.distributions",

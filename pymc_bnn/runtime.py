@@ -1,7 +1,8 @@
 """How long computations run in this process: interrupts end them cleanly, BLAS on set threads.
 
-* :func:`interruptible`: a block in which Ctrl-C (SIGINT) always ends in
-  ``KeyboardInterrupt``, whatever the code inside does with the first one
+* :func:`interruptible`: a block that Ctrl-C (SIGINT) always ends in
+  ``KeyboardInterrupt`` and SIGTERM in :class:`Terminated` (a
+  ``KeyboardInterrupt`` too), whatever the code inside does with the first one
   (``pm.fit`` and ``pm.sample`` catch it and return what they have).  The
   estimators' fits and the ``pymc-bnn`` command run inside it.
 * :func:`blas_limits`: the BLAS libraries limited to a number of threads for a
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-__all__ = ["blas_limits", "interruptible"]
+__all__ = ["Terminated", "blas_limits", "interruptible"]
 
 
 def blas_limits(threads: int | None) -> AbstractContextManager:
@@ -40,19 +41,36 @@ def blas_limits(threads: int | None) -> AbstractContextManager:
     return threadpool_limits(limits=threads, user_api="blas")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a job scheduler's stop) received inside :func:`interruptible`.
+
+    A ``KeyboardInterrupt``, so whatever cleans up after Ctrl-C (partial files
+    removed, an estimator left as it was) cleans up after it too; the
+    ``pymc-bnn`` command exits 143 on it, as a shell reports a process ended by
+    SIGTERM, and 130 on Ctrl-C.
+    """
+
+
+_RAISED = {signal.SIGINT: KeyboardInterrupt, signal.SIGTERM: Terminated}
+"""The signals :func:`interruptible` handles, and what each raises."""
+
+
 @contextmanager
 def interruptible() -> Iterator[None]:
-    """Context in which Ctrl-C (SIGINT) always ends in ``KeyboardInterrupt``.
+    """Context in which Ctrl-C (SIGINT) or SIGTERM always ends the block.
 
-    ``pm.fit`` and ``pm.sample`` catch ``KeyboardInterrupt`` and return what they
-    have so far, and an interrupt that lands inside compiled (Numba) code can
-    surface as another exception (``SystemError``).  Inside this context a
-    SIGINT is recorded, and the block ends by raising ``KeyboardInterrupt``
-    whatever happened to the first one.  An interrupt raised where Python can
-    only print it (a garbage-collector callback such as JAX's, a ``__del__``:
-    "Exception ignored in ...") is delivered again about 10 ms later, so a long
-    call in the block does not run to its end first.  Outside the main thread (where
-    Python delivers no signals) it changes nothing.
+    Inside it, SIGINT raises ``KeyboardInterrupt`` and SIGTERM
+    :class:`Terminated` (Python's default for SIGTERM is to end the process at
+    once, leaving partial files behind).  ``pm.fit`` and ``pm.sample`` catch
+    ``KeyboardInterrupt`` and return what they have so far, and an interrupt
+    that lands inside compiled (Numba) code can surface as another exception
+    (``SystemError``): a signal is recorded, and the block ends by raising it
+    again whatever happened to the first one (:class:`Terminated` when SIGTERM
+    was among them).  An interrupt raised where Python can only print it (a
+    garbage-collector callback such as JAX's, a ``__del__``: "Exception ignored
+    in ...") is delivered again about 10 ms later, so a long call in the block
+    does not run to its end first.  Outside the main thread (where Python
+    delivers no signals) it changes nothing.
 
     Examples
     --------
@@ -66,43 +84,56 @@ def interruptible() -> Iterator[None]:
     ... except KeyboardInterrupt:
     ...     print("interrupted")
     interrupted
+    >>> try:
+    ...     with interruptible():
+    ...         os.kill(os.getpid(), signal.SIGTERM)
+    ... except Terminated:
+    ...     print("terminated")
+    terminated
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    interrupted = []
-    previous = signal.getsignal(signal.SIGINT)
+    received: list[int] = []
+    previous = {signum: signal.getsignal(signum) for signum in _RAISED}
     previous_hook = sys.unraisablehook
-
-    def handler(signum, frame):
-        interrupted.append(signum)
-        raise KeyboardInterrupt
-
     active = [True]
 
-    def deliver_again():
-        if active:  # not after the block: it has raised KeyboardInterrupt by then
-            _thread.interrupt_main()
+    def handler(signum, frame):
+        received.append(signum)
+        raise _RAISED[signum]
+
+    def deliver_again(signum):
+        if active:  # not after the block: it has raised by then
+            _thread.interrupt_main(signum)
 
     def unraisable(info):
         if isinstance(info.exc_value, KeyboardInterrupt):
             # It landed where it is ignored: deliver it again from another thread, once
             # the callback has returned (delivered now, it would land in this hook).
-            threading.Timer(0.01, deliver_again).start()
+            signum = signal.SIGTERM if isinstance(info.exc_value, Terminated) else signal.SIGINT
+            threading.Timer(0.01, deliver_again, args=(signum,)).start()
             return
         previous_hook(info)
 
-    signal.signal(signal.SIGINT, handler)
+    for signum in _RAISED:
+        signal.signal(signum, handler)
     sys.unraisablehook = unraisable
     try:
         yield
     except BaseException:
-        if interrupted:
-            raise KeyboardInterrupt from None
+        if received:
+            raise _interrupt(received) from None
         raise
     finally:
         active.clear()
         sys.unraisablehook = previous_hook
-        signal.signal(signal.SIGINT, previous)
-    if interrupted:
-        raise KeyboardInterrupt
+        for signum, before in previous.items():
+            if before is not None:  # None: installed outside Python, cannot be restored
+                signal.signal(signum, before)
+    if received:
+        raise _interrupt(received)
+
+
+def _interrupt(received: list[int]) -> KeyboardInterrupt:
+    return Terminated() if signal.SIGTERM in received else KeyboardInterrupt()

@@ -605,11 +605,14 @@ def test_messages_show_plain_values_and_cut_long_lists():
 
 @pytest.mark.slow
 def test_parsing_options_imports_no_numerical_library():
-    import pymc_bnn.cli
+    from pymc_bnn.cli import parser
     from pymc_bnn.cli.scaling import SCALE_MODES
 
-    assert pymc_bnn.cli.SCALE_MODES == SCALE_MODES  # the parser's copy
-    code = "import sys, pymc_bnn.cli; print(sorted({'numpy', 'pandas'} & set(sys.modules)))"
+    assert parser.SCALE_MODES == SCALE_MODES  # the parser's copy
+    code = (
+        "import sys, pymc_bnn.cli.parser as p; p.build_parser(check_upstream_options=False); "
+        "print(sorted({'numpy', 'pandas'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
 
@@ -851,7 +854,7 @@ def test_damaged_model_files_never_predict_and_fail_in_one_line(
     assert not failures, failures
 
 
-# Ctrl-C: a real SIGINT at four moments -------------------------------------------------
+# Ctrl-C and SIGTERM: a real signal at every moment of fit, save and predict ------------
 
 _PATCHES = {
     "import": "",
@@ -878,18 +881,59 @@ _PATCHES = {
         "    return result\n"
         "opvi.Approximation.sample = slow_sample\n"
     ),
+    # The file written whole beside the model, not yet renamed over it.
+    "saving": (
+        "import time, xarray as xr\n"
+        "original = xr.DataTree.to_netcdf\n"
+        "def slow_write(self, *a, **k):\n"
+        "    result = original(self, *a, **k)\n"
+        "    print('SAVING', flush=True)\n"
+        "    time.sleep(60)\n"
+        "    return result\n"
+        "xr.DataTree.to_netcdf = slow_write\n"
+    ),
 }
 _MARKERS = {
     "import": "Scaling (",  # printed just before the estimator (and PyMC) is imported
     "compile": "Fitting ",  # printed just before the model is built and compiled
     "optimisation": "OPTIMISING",
     "drawing": "DRAWING",
+    "saving": "SAVING",
+}
+_SIGNALS = {
+    "SIGINT": (signal.SIGINT, 130, "pymc-bnn: interrupted; nothing was saved or overwritten"),
+    "SIGTERM": (signal.SIGTERM, 143, "pymc-bnn: terminated; nothing was saved or overwritten"),
 }
 
 
+def _signal_at(marker, code, name):
+    """Run ``code`` in a fresh Python, send the signal ``name`` once ``marker`` is printed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in proc.stdout:
+        seen.append(line)
+        if marker in line or time.monotonic() > deadline:
+            break
+    assert seen and marker in seen[-1], "".join(seen)
+    signum, status, message = _SIGNALS[name]
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == status, (marker, stdout, stderr)
+    assert stderr.strip().splitlines()[-1] == message, stderr
+    assert "Traceback" not in stderr and "SystemError" not in stderr
+    return stdout
+
+
 @pytest.mark.slow
+@pytest.mark.hostile
+@pytest.mark.parametrize("name", list(_SIGNALS))
 @pytest.mark.parametrize("moment", list(_MARKERS))
-def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_csv, tmp_path):
+def test_a_signal_at_any_moment_of_fit_saves_nothing(moment, name, fitted, iris_csv, tmp_path):
+    # SIGTERM was not handled: a killed fit left its partial files behind. Ctrl-C (130)
+    # and SIGTERM (143) alike leave the old model whole and nothing beside it.
     out_dir, _ = fitted
     model = tmp_path / "model.nc"
     import shutil
@@ -904,25 +948,69 @@ def test_ctrl_c_at_any_moment_saves_nothing_and_exits_130(moment, fitted, iris_c
     code = (
         _PATCHES[moment] + f"import sys\nfrom pymc_bnn.cli import main\nsys.exit(main({argv!r}))\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    seen = []
-    deadline = time.monotonic() + 300
-    for line in proc.stdout:
-        seen.append(line)
-        if _MARKERS[moment] in line or time.monotonic() > deadline:
-            break
-    assert _MARKERS[moment] in seen[-1], "".join(seen)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, (moment, stdout, stderr)
-    lines = stderr.strip().splitlines()
-    assert lines[-1] == "pymc-bnn: interrupted; nothing was saved or overwritten", stderr
-    assert "Traceback" not in stderr and "SystemError" not in stderr
+    stdout = _signal_at(_MARKERS[moment], code, name)
     assert "Saved the model" not in stdout
     assert model.read_bytes() == before  # the old model, whole
     assert [p.name for p in tmp_path.iterdir()] == ["model.nc"]  # no partial file left
+
+
+@pytest.mark.slow
+@pytest.mark.hostile
+@pytest.mark.parametrize("name", list(_SIGNALS))
+def test_a_signal_while_predicting_leaves_the_old_output_whole(name, fitted, iris_csv, tmp_path):
+    out_dir, _ = fitted
+    out = tmp_path / "p.csv"
+    out.write_text("the user's earlier predictions\n")
+    argv = ["predict", str(out_dir), str(iris_csv), "--out", str(out), "--force"]
+    argv += ["--chunk-size", "10", "--no-progress"]
+    code = (
+        "import sys, time\n"
+        "import pymc_bnn.cli.commands as c\n"
+        "original = c._predict_chunk\n"
+        "def slow_chunk(*a, **k):\n"
+        "    result = original(*a, **k)\n"
+        "    print('PREDICTING', flush=True)\n"
+        "    time.sleep(60)\n"
+        "    return result\n"
+        "c._predict_chunk = slow_chunk\n"
+        f"from pymc_bnn.cli import main\nsys.exit(main({argv!r}))\n"
+    )
+    _signal_at("PREDICTING", code, name)
+    assert out.read_text() == "the user's earlier predictions\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]  # no partial output
+
+
+_EARLY = """
+import importlib.abc, os, signal, sys
+
+class SignalOnImport(importlib.abc.MetaPathFinder):
+    # The signal arrives while the command imports its own modules (what the first
+    # tenth of a second of pymc-bnn does).
+    def find_spec(self, name, path=None, target=None):
+        if name == "pymc_bnn.cli.estimators":
+            os.kill(os.getpid(), signal.{signal})
+        return None
+
+sys.meta_path.insert(0, SignalOnImport())
+from pymc_bnn.cli import main
+sys.exit(main(["fit", "data.csv", "--target", "y"]))
+"""
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("name", list(_SIGNALS))
+def test_a_signal_while_the_command_starts_exits_without_a_traceback(name):
+    # SIGINT in the first tenth of a second printed a traceback (exit 1, or killed by
+    # the signal): the handlers are installed before the command's modules are imported.
+    out = subprocess.run(
+        [sys.executable, "-c", _EARLY.replace("{signal}", name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _, status, message = _SIGNALS[name]
+    assert out.returncode == status, out.stderr
+    assert out.stderr.strip() == message
 
 
 def test_package_warnings_are_one_line_messages(capsys):

@@ -11,9 +11,10 @@ DOCS_STAMP := $(VENV)/.installed-docs
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "pymc_bnn needs Python >= 3.12; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.12)")'
+	@echo "Installing pymc_bnn and its dependencies into $(VENV) (a few minutes on a first run) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -45,7 +46,8 @@ lint: $(STAMP)
 # The site in site/: API pages from the docstrings, tutorials executed with fewer
 # iterations (PYMC_BNN_DOCS_FAST=1); --strict fails on any warning or broken link.
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	@echo "Installing the documentation tools into $(VENV) ..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[test,docs]'
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
@@ -55,7 +57,8 @@ docs: $(DOCS_STAMP)
 # All benchmarks (about 30 minutes); NumPyro and JAX come with the 'bench' extra.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@echo "Installing the benchmarks' extras into $(VENV) ..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[test,bench]'
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

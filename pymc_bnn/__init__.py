@@ -27,9 +27,10 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
-from pymc_bnn._lazy import lazy_attributes
+import lazy_loader
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn import datasets, plots, uncertainty
@@ -41,22 +42,29 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn.models.inference import fit_advi
 
 
-_WHERE = {
-    "__version__": "pymc_bnn._version",  # read from the package metadata: slow to import
-    "Categorical": "pymc_bnn.distributions",
-    "DirichletMultinomial": "pymc_bnn.distributions",
-    "Multinomial": "pymc_bnn.distributions",
-    "MultinomialGLM": "pymc_bnn.models.glm",
-    "multinomial_glm": "pymc_bnn.models.glm",
-    "BayesianNeuralNetwork": "pymc_bnn.models.bnn",
-    "bnn_classifier": "pymc_bnn.models.bnn",
-    "bnn_layer": "pymc_bnn.models.bnn",
-    "fit_advi": "pymc_bnn.models.inference",
-    "BayesianMLPClassifier": "pymc_bnn.estimators",
-    "BayesianSoftmaxClassifier": "pymc_bnn.estimators",
-}
-_MODULES = ("datasets", "distributions", "estimators", "models", "plots", "testing", "uncertainty")
 _RENAMED = {"BNNClassifier": "BayesianNeuralNetwork"}
+"""Former names that still resolve, with a DeprecationWarning."""
+
+_getattr, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submodules=[
+        "datasets",
+        "distributions",
+        "estimators",
+        "models",
+        "plots",
+        "testing",
+        "uncertainty",
+    ],
+    submod_attrs={
+        "_version": ["__version__"],  # read from the package metadata: slow to import
+        "distributions": ["Categorical", "DirichletMultinomial", "Multinomial"],
+        "models.glm": ["MultinomialGLM", "multinomial_glm"],
+        "models.bnn": ["BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"],
+        "models.inference": ["fit_advi"],
+        "estimators": ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"],
+    },
+)
 
 __all__ = [
     "BayesianMLPClassifier",
@@ -76,6 +84,10 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_attributes(
-    "pymc_bnn", _WHERE, modules=_MODULES, names=__all__, renamed=_RENAMED
-)
+def __getattr__(name: str) -> object:
+    if name in _RENAMED:
+        warnings.warn(
+            f"pymc_bnn.{name} is now pymc_bnn.{_RENAMED[name]}.", DeprecationWarning, stacklevel=2
+        )
+        name = _RENAMED[name]
+    return _getattr(name)

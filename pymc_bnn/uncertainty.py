@@ -648,7 +648,9 @@ def brier_score(
     """Multiclass Brier score of the posterior mean probabilities (lower is better).
 
     ``sum_k (p̄_k - 1[y = k])**2`` per observation, as in Brier (1950); it lies in
-    ``[0, 2]`` and is not divided by the number of classes.
+    ``[0, 2]`` and is not divided by the number of classes.  Its mean is
+    scikit-learn's ``brier_score_loss(..., scale_by_half=False)`` of the posterior
+    means, which gives no per-observation scores.
 
     Parameters
     ----------
@@ -689,7 +691,9 @@ def log_score(
 
     ``p̄(y)`` is the posterior mean probability of the observed class, so this is the
     log posterior predictive density of each label; it is ``-inf`` where that
-    probability is exactly zero.
+    probability is exactly zero.  Its mean is minus scikit-learn's ``log_loss`` of
+    the posterior means, which clips a zero probability and gives no
+    per-observation scores.
 
     Parameters
     ----------

@@ -129,6 +129,31 @@ def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tm
 
 
 @pytest.mark.slow
+def test_fit_drop_leaves_an_id_out_and_predict_keeps_it(iris_csv, tmp_path):
+    # An id column could not be left out of a fit (exit 2, "non-numeric feature
+    # columns ['id']"), so it could not travel to predict --keep.
+    frame = pd.read_csv(iris_csv)
+    frame.insert(0, "id", [f"plant-{i}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    model = tmp_path / "m.nc"
+    fit = ["fit", tmp_path / "ids.csv", "--target", "species", "--out", model]
+    assert_one_line_error(run(*fit), "non-numeric feature columns ['id']", "--drop COLUMN")
+    out = run(*fit, "--drop", "id", "--iterations", 300, "--draws", 20, "--no-progress")
+    assert out.returncode == 0, out.stderr
+    meta = read_attrs(model)
+    assert "id" not in meta["features"] and meta["metadata"]["dropped"] == ["id"]
+    new = tmp_path / "ids.csv"
+    kept = run("predict", model, new, "--keep", "id", "--out", tmp_path / "p.csv")
+    assert kept.returncode == 0, kept.stderr
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert table.columns[0] == "id" and table["id"].tolist() == frame["id"].tolist()
+    plain = run("predict", model, new, "--out", tmp_path / "q.csv")  # the id is left out
+    assert plain.returncode == 0, plain.stderr
+    assert "id" not in pd.read_csv(tmp_path / "q.csv").columns
+    assert_one_line_error(run(*fit, "--drop", "nope", "--force"), "no column ['nope'] to --drop")
+
+
+@pytest.mark.slow
 def test_predict_refuses_data_whose_features_differ(fitted, iris_csv, tmp_path):
     out_dir, _ = fitted
     new = pd.read_csv(iris_csv).drop(columns=["species", "petal_width"]).assign(colour=1.0)

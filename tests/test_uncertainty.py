@@ -260,6 +260,22 @@ def test_brier_and_log_score_by_hand():
     np.testing.assert_allclose(log_score(uniform, [0, 1, 2, 3]), -math.log(5), **TOL)
 
 
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_brier_and_log_score_agree_with_scikit_learn(k):
+    # Kept hand-written (scikit-learn gives only the mean, and log_loss clips a zero
+    # probability): its metrics are the oracle of the means.
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    rng = np.random.default_rng(k)
+    probs = rng.dirichlet(np.ones(k), size=(40, 30))
+    y = rng.integers(0, k, 30)
+    mean = probs.mean(axis=0)
+    labels = list(range(k))
+    expected = brier_score_loss(y, mean, labels=labels, scale_by_half=False)
+    np.testing.assert_allclose(brier_score(probs, y), expected, rtol=1e-12)
+    np.testing.assert_allclose(log_score(probs, y), -log_loss(y, mean, labels=labels), rtol=1e-12)
+
+
 def test_log_score_of_impossible_label_is_minus_inf_without_warning():
     with np.errstate(all="raise"):
         scores = log_score(np.eye(2)[None, [0]], [1], pointwise=True)

@@ -44,18 +44,20 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from pymc_bnn._lazy import lazy_attributes
+import lazy_loader
+
 from pymc_bnn.runtime import Terminated, interruptible
 
 __all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
 
-_WHERE = {
-    "CLIError": "pymc_bnn.cli.errors",
-    "DEMO_MARKER": "pymc_bnn.cli.outputs",
-    "build_parser": "pymc_bnn.cli.parser",
-    "prepare_dir": "pymc_bnn.cli.outputs",
-}
-__getattr__, __dir__ = lazy_attributes("pymc_bnn.cli", _WHERE, modules=(), names=__all__)
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "errors": ["CLIError"],
+        "outputs": ["DEMO_MARKER", "prepare_dir"],
+        "parser": ["build_parser"],
+    },
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,10 +64,12 @@ MEASURES = ("total", "aleatoric", "epistemic", "max_probability", OUT_OF_RANGE)
 def fit(args: argparse.Namespace) -> int:
     """Run ``pymc-bnn fit``: split, standardize, fit, report on the held-out rows, save."""
     start = time.perf_counter()
-    kind = MODEL_ALIASES.get(args.model, args.model)
+    model = MODEL_ALIASES.get(args.model, args.model)
     # Before the long fit, not after it.
     out = check_model_file(Path(args.out), args.force, inputs=[Path(args.data)])
-    X, y = split_target(read_table(args.data, args.target), args.target, args.data)
+    drop = _dropped(read_header(args.data), getattr(args, "drop", None), args)
+    table = read_table(args.data, args.target).drop(columns=drop)
+    X, y = split_target(table, args.target, args.data)
     X_train, X_test, y_train, y_test = split_held_out(X, y, args.test_size, args.seed)
     scaled = scaled_columns(X_train, args.scale)
     scaler = fit_scaler(X_train, scaled)
@@ -77,7 +79,7 @@ def fit(args: argparse.Namespace) -> int:
         raise CLIError(
             f"{args.data}: values too large to standardize in columns {short_list(bad)}"
         )
-    check_free_space(out, _model_bytes(kind, X.shape[1], y.nunique(), args))
+    check_free_space(out, _model_bytes(model, X.shape[1], y.nunique(), args))
     print(
         f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
         f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
@@ -88,7 +90,7 @@ def fit(args: argparse.Namespace) -> int:
         flush=True,
     )
     estimator = make_estimator(  # imports PyMC
-        kind,
+        model,
         hidden=args.hidden,
         method=args.method,
         iterations=args.iterations,
@@ -101,7 +103,7 @@ def fit(args: argparse.Namespace) -> int:
         **{k: getattr(args, k) for k in ("nuts_sampler", "collinearity") if hasattr(args, k)},
     )
     print(
-        f"Fitting {describe(kind, estimator, len(X_train))} on {len(X_train)} rows ...",
+        f"Fitting {describe(model, estimator, len(X_train))} on {len(X_train)} rows ...",
         flush=True,
     )
     seconds = fit_timed(estimator, Z_train, y_train)
@@ -112,9 +114,10 @@ def fit(args: argparse.Namespace) -> int:
     means = table[[f"p_{c}" for c in estimator.classes_]].to_numpy()
     report = summary_metrics(means, table["epistemic"], y_test, estimator.classes_)
     print(f"Held-out report ({len(X_test)} rows):")
-    print(format_report({kind: report}, {kind: seconds}))
+    print(format_report({model: report}, {model: seconds}))
     extra = {
         "target": args.target,
+        "dropped": drop,
         "scale_mode": args.scale,
         "scaling": scaler_to_json(scaler),
         "limits": training_limits(X_train[list(Z_train.columns)]),
@@ -127,14 +130,25 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_bytes(kind: str, n_features: int, n_classes: int, args: argparse.Namespace) -> int:
+def _dropped(columns: list[str], drop: list[str] | None, args: argparse.Namespace) -> list[str]:
+    """The columns of ``fit --drop``, checked: each a column of the data, none the target."""
+    drop = list(dict.fromkeys(drop or []))
+    absent = [c for c in drop if c not in columns]
+    if absent:
+        raise CLIError(f"{args.data}: no column {short_list(absent)} to --drop")
+    if args.target in drop:
+        raise CLIError(f"--drop {args.target}: that is the target column")
+    return drop
+
+
+def _model_bytes(model: str, n_features: int, n_classes: int, args: argparse.Namespace) -> int:
     """About the size of the model file ``fit`` will save: its posterior draws.
 
     Each parameter is saved once as sampled and once as used (the posterior
     holds both), 8 bytes a draw; one megabyte more for the attributes and the
     file's own structure.
     """
-    widths = [n_features, *(args.hidden if kind == "bnn" else ()), n_classes]
+    widths = [n_features, *(args.hidden if model == "bnn" else ()), n_classes]
     parameters = sum((a + 1) * b for a, b in itertools.pairwise(widths))
     chains = getattr(args, "chains", 2) if args.method == "nuts" else 1
     return 2 * 8 * parameters * args.draws * chains + 2**20
@@ -188,6 +202,11 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     target = meta.get("target")
     if target is not None and not isinstance(target, str):
         raise CLIError(f"{path}: target must be a column name; got {one_line(target, 60)}")
+    dropped = meta.get("dropped", [])
+    if not isinstance(dropped, list) or not all(isinstance(c, str) for c in dropped):
+        raise CLIError(
+            f"{path}: dropped must be a list of column names; got {one_line(dropped, 60)}"
+        )
     try:
         scaler = scaler_from_json(meta["scaling"], features)
         limits = None
@@ -195,7 +214,7 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
             limits = limits_from_json(meta["limits"], len(features))
     except ValueError as err:
         raise CLIError(f"{path}: {one_line(err)}") from err
-    return estimator, scaler, dict(meta, features=features, limits=limits)
+    return estimator, scaler, dict(meta, features=features, limits=limits, dropped=dropped)
 
 
 def _count_rows(path: Path) -> int:
@@ -257,7 +276,9 @@ def predict(args: argparse.Namespace) -> int:
             "input column to keep it"
         )
     columns = read_header(args.data)
-    check_columns(columns, features, args.data, target=meta.get("target"), keep=keep)
+    check_columns(
+        columns, features, args.data, target=meta.get("target"), keep=keep, ignore=meta["dropped"]
+    )
     show = not args.no_progress and sys.stderr.isatty()
     progress = _Progress(_count_rows(Path(args.data)) if show else None, show=show)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)

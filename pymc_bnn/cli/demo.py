@@ -182,11 +182,11 @@ def demo(args: argparse.Namespace) -> int:
             COMPILE_NOTE.format(minutes=COLD_MINUTES, cache=stamp.parent, later=WARM_SECONDS),
             flush=True,
         )
-    models = {"softmax": "glm", "BNN": "bnn"}
+    models = {"softmax": "softmax", "BNN": "bnn"}
     columns, seconds, probs = {}, {}, {}
-    for name, kind in models.items():
+    for name, model in models.items():
         estimator = make_estimator(
-            kind,
+            model,
             hidden=args.hidden,
             iterations=args.iterations,
             batch_size=args.batch_size,
@@ -194,7 +194,7 @@ def demo(args: argparse.Namespace) -> int:
             progressbar=not args.no_progress,
             compile_mode=mode,
         )
-        print(f"Fitting {name}: {describe(kind, estimator)} ...", flush=True)
+        print(f"Fitting {name}: {describe(model, estimator)} ...", flush=True)
         seconds[name] = fit_timed(estimator, X_train, y_train)
         probs[name] = estimator.predict_proba_draws(X_test)
         columns[name] = metrics(probs[name], y_test)

@@ -1,4 +1,4 @@
-"""The estimators behind the commands: which one a model kind is, and how it is fitted."""
+"""The estimators behind the commands: which one a ``--model`` is, and how it is fitted."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pymc_bnn.cli.errors import CLIError, one_line
 
 __all__ = [
     "BACKENDS",
+    "MODELS",
     "MODEL_ALIASES",
-    "MODEL_KINDS",
     "compile_mode",
     "describe",
     "fit_timed",
@@ -19,7 +19,7 @@ __all__ = [
     "resolve_backend",
 ]
 
-MODEL_KINDS = {"softmax": "Bayesian softmax regression", "bnn": "Bayesian neural network"}
+MODELS = {"softmax": "Bayesian softmax regression", "bnn": "Bayesian neural network"}
 """The values of ``--model`` and what they fit."""
 
 MODEL_ALIASES = {"glm": "softmax"}
@@ -72,12 +72,12 @@ def compile_mode(backend: str, method: str = "advi") -> str | None:
     return BACKENDS[resolve_backend(backend)] if method == "advi" else None
 
 
-def _kind(kind: str) -> str:
-    return MODEL_ALIASES.get(kind, kind)
+def _canonical(model: str) -> str:
+    return MODEL_ALIASES.get(model, model)
 
 
-def make_estimator(kind: str, **params: Any):
-    """The estimator of a model kind (``"softmax"``, alias ``"glm"``, or ``"bnn"``).
+def make_estimator(model: str, **params: Any):
+    """The estimator of a ``--model`` (``"softmax"``, alias ``"glm"``, or ``"bnn"``).
 
     ``hidden`` is dropped for ``"softmax"``, ``collinearity`` for ``"bnn"``.
 
@@ -88,14 +88,14 @@ def make_estimator(kind: str, **params: Any):
     """
     from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
 
-    if _kind(kind) == "bnn":
+    if _canonical(model) == "bnn":
         params.pop("collinearity", None)  # a softmax-regression option
         return BayesianMLPClassifier(**params)
     params.pop("hidden", None)
     return BayesianSoftmaxClassifier(**params)
 
 
-def describe(kind: str, estimator: Any, n_rows: int | None = None) -> str:
+def describe(model: str, estimator: Any, n_rows: int | None = None) -> str:
     """One line naming the model and how it is fitted on ``n_rows`` rows.
 
     The minibatch size shown is the one used: at most ``n_rows``, and none
@@ -110,9 +110,9 @@ def describe(kind: str, estimator: Any, n_rows: int | None = None) -> str:
     >>> describe("softmax", make_estimator("softmax", compile_mode="JAX"))
     'Bayesian softmax regression (ADVI 10000 iterations, compiled by JAX)'
     """
-    kind = _kind(kind)
-    what = MODEL_KINDS[kind]
-    if kind == "bnn":
+    model = _canonical(model)
+    what = MODELS[model]
+    if model == "bnn":
         what += f", hidden {tuple(estimator.hidden)}, {estimator.activation}"
     batch = estimator.batch_size
     if batch is not None and n_rows is not None and batch >= n_rows:

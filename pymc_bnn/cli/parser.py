@@ -10,7 +10,7 @@ import argparse
 import importlib
 from collections.abc import Callable
 
-from pymc_bnn.cli.estimators import BACKENDS, MODEL_ALIASES, MODEL_KINDS
+from pymc_bnn.cli.estimators import BACKENDS, MODEL_ALIASES, MODELS
 
 __all__ = ["CHECK_UPSTREAM", "SCALE_MODES", "build_parser"]
 
@@ -168,8 +168,15 @@ def _add_fit(sub) -> None:
     fit.add_argument("data", help="CSV file with a header row")
     fit.add_argument("--target", required=True, help="name of the class-label column")
     fit.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLUMN",
+        help="leave this column (e.g. an id) out of the features; predict accepts it, and "
+        "copies it to its output with --keep; repeat for more",
+    )
+    fit.add_argument(
         "--model",
-        choices=[*MODEL_KINDS, *MODEL_ALIASES],
+        choices=[*MODELS, *MODEL_ALIASES],
         default="softmax",
         help="softmax: Bayesian softmax regression (glm is its old name); bnn: Bayesian neural "
         "network",

@@ -170,14 +170,17 @@ def target_labels(values: pd.Series, path: str | Path) -> pd.Series:
     return text
 
 
-def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -> pd.DataFrame:
+def check_feature_table(
+    X: pd.DataFrame, path: str | Path, first_row: int = 0, *, fix: str = "encode them as numbers"
+) -> pd.DataFrame:
     """The feature columns ``X`` read from file ``path`` as float64, checked.
 
     The checks are those of :func:`pymc_bnn.models.data.check_features`; this
     only rewords its errors for the file: non-numeric columns are all named,
     and the first missing or infinite value is placed by column and line (the
     header being line 1; ``first_row`` is the data row of ``X``'s first row, for
-    a file read in chunks).
+    a file read in chunks).  ``fix`` ends the message on non-numeric columns:
+    what to do about them.
 
     Raises
     ------
@@ -198,7 +201,7 @@ def check_feature_table(X: pd.DataFrame, path: str | Path, first_row: int = 0) -
     except FeatureTypeError as err:
         raise CLIError(
             f"{path}: non-numeric feature columns {short_list(err.columns, 10)}"
-            f"{_first_text_cell(X, err.columns, first_row)}; encode them as numbers or drop them"
+            f"{_first_text_cell(X, err.columns, first_row)}; {fix}"
         ) from err
     except FeatureValueError as err:
         what = "missing value (NaN)" if err.what == "NaN" else err.what
@@ -262,7 +265,8 @@ def split_target(
     X = frame.drop(columns=target)
     if X.shape[1] == 0:
         raise CLIError(f"{path}: no feature columns besides the target {target!r}")
-    X = check_feature_table(X, path)
+    fix = "encode them as numbers, or leave them out with --drop COLUMN (an id, say)"
+    X = check_feature_table(X, path, fix=fix)
     classes = y.unique()
     if len(classes) < 2:
         raise CLIError(
@@ -279,8 +283,11 @@ def check_columns(
     *,
     target: str | None = None,
     keep: Sequence[str] = (),
+    ignore: Sequence[str] = (),
 ) -> None:
     """Refuse a table whose columns are not the model's features (plus target and kept ones).
+
+    Columns in ``ignore`` (those ``fit --drop`` left out) may be there too.
 
     Examples
     --------
@@ -293,7 +300,7 @@ def check_columns(
     Traceback (most recent call last):
     ...
     pymc_bnn.cli.errors.CLIError: new.csv: the column 'id' is not a feature of the model; pass
-    --keep id to copy it to the output, or drop it
+    --keep id to copy it to the output, or remove it
     """
     absent = [k for k in keep if k not in columns]
     if absent:
@@ -301,16 +308,17 @@ def check_columns(
     missing = [f for f in features if f not in columns]
     if missing:
         raise CLIError(f"{path}: lacks the model's feature columns {short_list(missing)}")
-    extra = [c for c in columns if c not in features and c != target and c not in keep]
+    known = {*features, *keep, *ignore, target}
+    extra = [c for c in columns if c not in known]
     if len(extra) == 1:
         raise CLIError(
             f"{path}: the column {extra[0]!r} is not a feature of the model; pass --keep "
-            f"{extra[0]} to copy it to the output, or drop it"
+            f"{extra[0]} to copy it to the output, or remove it"
         )
     if extra:
         raise CLIError(
             f"{path}: the columns {short_list(extra)} are not features of the model; pass "
-            "--keep COLUMN to copy one to the output, or drop them"
+            "--keep COLUMN to copy one to the output, or remove them"
         )
 
 

@@ -322,7 +322,8 @@ class LabelEncoder:
 
     Build one with :meth:`fit` (or directly from the labels).  The order of the
     classes is the sorted order of the labels, or the category order of a
-    :class:`pandas.Categorical` (including unused categories).
+    :class:`pandas.Categorical` (including unused categories), or the order
+    given: scikit-learn's ``LabelEncoder`` always sorts its classes.
 
     Parameters
     ----------

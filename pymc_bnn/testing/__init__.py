@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pymc_bnn._lazy import lazy_attributes
+import lazy_loader
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn.testing.implementations import (
@@ -68,29 +68,38 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
 
 #: Where each public name is defined; imported from there on first use.
-_WHERE = {
-    "INTEGER_DTYPES": "pymc_bnn.testing.strategies",
-    "MultinomialCase": "pymc_bnn.testing.strategies",
-    "concentration_vectors": "pymc_bnn.testing.strategies",
-    "count_vectors": "pymc_bnn.testing.strategies",
-    "invalid_count_vectors": "pymc_bnn.testing.strategies",
-    "logit_vectors": "pymc_bnn.testing.strategies",
-    "multinomial_cases": "pymc_bnn.testing.strategies",
-    "simplex_vectors": "pymc_bnn.testing.strategies",
-    "categorical_logp_oracle": "pymc_bnn.testing.oracles",
-    "categorical_logpmf_grad_logits": "pymc_bnn.testing.oracles",
-    "multinomial_grad_logits": "pymc_bnn.testing.oracles",
-    "multinomial_logpmf_oracle": "pymc_bnn.testing.oracles",
-    "scipy_dirichlet_multinomial_logpmf": "pymc_bnn.testing.oracles",
-    "scipy_multinomial_logpmf": "pymc_bnn.testing.oracles",
-    "PYMC": "pymc_bnn.testing.implementations",
-    "PYMC_BNN": "pymc_bnn.testing.implementations",
-    "Implementation": "pymc_bnn.testing.implementations",
-    "compile_categorical": "pymc_bnn.testing.implementations",
-    "compile_dirichlet_multinomial": "pymc_bnn.testing.implementations",
-    "compile_multinomial": "pymc_bnn.testing.implementations",
-}
-_MODULES = ("conformance", "contract", "implementations", "oracles", "strategies")
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__,
+    submodules=["conformance", "contract", "implementations", "oracles", "strategies"],
+    submod_attrs={
+        "strategies": [
+            "INTEGER_DTYPES",
+            "MultinomialCase",
+            "concentration_vectors",
+            "count_vectors",
+            "invalid_count_vectors",
+            "logit_vectors",
+            "multinomial_cases",
+            "simplex_vectors",
+        ],
+        "oracles": [
+            "categorical_logp_oracle",
+            "categorical_logpmf_grad_logits",
+            "multinomial_grad_logits",
+            "multinomial_logpmf_oracle",
+            "scipy_dirichlet_multinomial_logpmf",
+            "scipy_multinomial_logpmf",
+        ],
+        "implementations": [
+            "PYMC",
+            "PYMC_BNN",
+            "Implementation",
+            "compile_categorical",
+            "compile_dirichlet_multinomial",
+            "compile_multinomial",
+        ],
+    },
+)
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -115,6 +124,3 @@ __all__ = [
     "scipy_multinomial_logpmf",
     "simplex_vectors",
 ]
-
-
-__getattr__, __dir__ = lazy_attributes("pymc_bnn.testing", _WHERE, modules=_MODULES, names=__all__)

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test test-fast check-upstream lint bench docs clean
+.PHONY: demo test test-fast check-upstream lint bench docs readme clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "pymc_bnn needs Python >= 3.12; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.12)")'
@@ -38,6 +38,10 @@ test-fast: $(STAMP)
 # reproducers), and PyMC with upstream/patches applied (every property holds).
 check-upstream: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m upstream
+
+# The README's demo output, from one fresh run of the demo (tests/test_readme.py checks it).
+readme: $(STAMP)
+	$(BIN)/python docs/scripts/readme_demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -236,24 +236,30 @@ def test_demo_compares_the_models_and_writes_plots(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Digits data (scikit-learn, offline): 1797 rows" in out.stdout
     header = next(line for line in out.stdout.splitlines() if "softmax" in line and "BNN" in line)
-    assert header.split() == ["softmax", "BNN"]
+    assert header.split() == ["softmax", "BNN", "ensemble"]
     for metric in ["accuracy", "log score", "calibration error (ECE)", "fit time (s)"]:
-        assert re.search(rf"^  {re.escape(metric)}\s+-?[0-9.]+\s+-?[0-9.]+$", out.stdout, re.M)
+        assert re.search(rf"^  {re.escape(metric)}(\s+-?[0-9.]+){{3}}$", out.stdout, re.M)
     accuracies = [float(v) for v in re.search(r"accuracy\s+(\S+)\s+(\S+)", out.stdout).groups()]
-    assert min(accuracies) > 0.85  # chance is 0.1
+    assert min(accuracies) > 0.85  # seven seen digits: chance is 1/7
+    # Unseen digits are unlike the seen ones: every model's epistemic uncertainty flags them
+    # far better than chance (AUROC 0.5).
+    aurocs = re.search(r"unseen digits flagged \(AUROC\)\s+(\S+)\s+(\S+)\s+(\S+)", out.stdout)
+    assert min(float(v) for v in aurocs.groups()) > 0.75
     assert re.search(r"Wall time [0-9.]+ s", out.stdout)
     # --backend auto: JAX, installed with the test extra (no first-run compile note)
     fitting = [line for line in out.stdout.splitlines() if line.startswith("Fitting")]
-    assert len(fitting) == 2 and all("compiled by JAX" in line for line in fitting), fitting
+    assert len(fitting) == 3 and all("compiled by JAX" in line for line in fitting[:2]), fitting
     assert "First run" not in out.stdout
-    files = {p.name for p in out_dir.iterdir()}
-    assert {"reliability.png", "accuracy_rejection.png", "summary.md", "summary.json"} <= files
     summary = json.loads((out_dir / "summary.json").read_text())
-    assert set(summary["models"]) == {"softmax", "BNN"} and summary["backend"] == "jax"
-    assert (out_dir / "reliability.png").read_bytes().startswith(b"\x89PNG")
-    # The files it wrote, recorded: a later run may replace exactly these without --force.
+    assert set(summary["models"]) == {"softmax", "BNN", "ensemble"}
+    assert summary["backend"] == "jax" and summary["unseen_digits"] == [7, 8, 9]
+    # 1,797 digits: 1,264 of 0-6 (30 % held out, rounded up) and 533 of 7-9.
+    assert summary["held_out_rows"] == {"seen": 380, "unseen": 533}
     from pymc_bnn.cli.demo import PLOT_FILES, _not_written_here
 
+    for name in PLOT_FILES:
+        assert (out_dir / name).read_bytes().startswith(b"\x89PNG")
+    # The files it wrote, recorded: a later run may replace exactly these without --force.
     assert set(summary["files"]) == {*PLOT_FILES, "summary.md"}
     for name, digest in summary["files"].items():
         assert hashlib.sha256((out_dir / name).read_bytes()).hexdigest() == digest

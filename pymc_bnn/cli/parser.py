@@ -139,10 +139,11 @@ def build_parser(*, check_upstream_options: bool = True) -> argparse.ArgumentPar
 def _add_demo(sub) -> None:
     demo = sub.add_parser(
         "demo",
-        help="offline demo: softmax regression vs BNN on scikit-learn's digits",
-        description="Fit a Bayesian softmax regression and a Bayesian neural network on "
-        "scikit-learn's digits data (offline), print them side by side and write the "
-        "uncertainty plots and a summary to a folder.",
+        help="offline demo: which model flags digits it never saw (softmax, BNN, ensemble)",
+        description="Fit a Bayesian softmax regression, a Bayesian neural network and a deep "
+        "ensemble of scikit-learn MLPs on scikit-learn's digits 0-6 (offline), score them on "
+        "held-out digits 0-6 and on the unseen 7, 8 and 9, print them side by side and write "
+        "the uncertainty plots and a summary to a folder.",
         formatter_class=_Help,
     )
     demo.add_argument("--out", default="pymc-bnn-demo", help="output folder")

@@ -100,9 +100,10 @@ def format_report(columns: dict[str, dict[str, float]], seconds: dict[str, float
       fit time (s)                       2.0
     """
     names = list(columns)
-    lines = ["  " + " " * 26 + "".join(f"{n:>12}" for n in names)]
+    width = max(26, *(len(m) + 1 for m in next(iter(columns.values()))))
+    lines = ["  " + " " * width + "".join(f"{n:>12}" for n in names)]
     for metric in next(iter(columns.values())):
         values = "".join(f"{columns[n][metric]:>12.3f}" for n in names)
-        lines.append(f"  {metric:<26}{values}")
-    lines.append(f"  {'fit time (s)':<26}" + "".join(f"{seconds[n]:>12.1f}" for n in names))
+        lines.append(f"  {metric:<{width}}{values}")
+    lines.append(f"  {'fit time (s)':<{width}}" + "".join(f"{seconds[n]:>12.1f}" for n in names))
     return "\n".join(lines)

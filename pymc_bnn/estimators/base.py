@@ -119,7 +119,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
     def _check_fit_options(self) -> None:
         if self.method not in ("advi", "nuts"):
             raise ValueError(f'method must be "advi" or "nuts"; got {self.method!r}.')
-        positive = ["draws"] + (["iterations"] if self.method == "advi" else ["chains"])
+        positive = ["draws"] + (["iterations", "members"] if self.method == "advi" else ["chains"])
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
@@ -201,6 +201,8 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
                     draws=self.draws,
                     random_seed=fit_seed,
                     progressbar=self.progressbar,
+                    members=self.members,
+                    starts=predictor.member_starts(self.members, random_seed=fit_seed),
                 )
             else:
                 # One BLAS thread, as fit_advi uses: the products of these models are
@@ -400,8 +402,10 @@ _COMMON_PARAMETERS = """
         ADVI optimisation steps.
     learning_rate : float, default 0.01
         Step size of ADVI's Adam optimiser.
-    draws : int, default 1000
-        Posterior draws: from the ADVI approximation, or per NUTS chain.
+    draws : int
+        Posterior draws per chain: per ADVI member, or per NUTS chain.
+        Default 1000; 200 for :class:`BayesianMLPClassifier`, whose five
+        members then give 1,000 draws in all.
     tune : int, default 1000
         NUTS tuning steps per chain.
     chains : int, default 2

@@ -33,6 +33,13 @@ class BayesianMLPClassifier(_BayesianClassifier):
     skip_scale : float, optional
         Prior standard deviation of a linear path from the features to the
         logits (:func:`pymc_bnn.bnn_classifier`); None (default) leaves it out.
+    members : int, default 5
+        Independent ADVI fits, started from different random weights and kept
+        as the chains of one posterior (:func:`pymc_bnn.fit_advi`): a network's
+        posterior has many modes, and the members' disagreement away from the
+        training data is what flags rows unlike it
+        (``benchmarks/results/uncertainty.md``).  They are fitted at once, as
+        one vectorized computation.
     {common}
 
     Attributes
@@ -81,8 +88,9 @@ class BayesianMLPClassifier(_BayesianClassifier):
         method: Method = "advi",
         nuts_sampler: str = "auto",
         iterations: int = 10_000,
+        members: int = 5,
         learning_rate: float = 0.01,
-        draws: int = 1000,
+        draws: int = 200,
         tune: int = 1000,
         chains: int = 2,
         n_jobs: int | None = 1,

@@ -32,6 +32,10 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         (constant or duplicated columns, one-hot groups): ``"drop"`` warns,
         naming the columns, and fixes the redundant columns' coefficients at zero
         (see :func:`pymc_bnn.multinomial_glm`).
+    members : int, default 1
+        Independent ADVI fits kept as the chains of one posterior
+        (:func:`pymc_bnn.fit_advi`).  The softmax regression's posterior has one
+        mode, so one suffices.
     {common}
 
     Attributes
@@ -83,6 +87,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         method: Method = "advi",
         nuts_sampler: str = "auto",
         iterations: int = 10_000,
+        members: int = 1,
         learning_rate: float = 0.01,
         draws: int = 1000,
         tune: int = 1000,

@@ -25,6 +25,7 @@ from pymc_bnn.models.data import (
     LabelEncoder,
     check_counts,
     check_features,
+    check_positive_int,
     check_same_length,
     column_names,
 )
@@ -134,6 +135,30 @@ class SoftmaxModel:
     logits: TensorVariable
     likelihood: TensorVariable
     _probabilities: Callable | None = field(default=None, init=False, repr=False, compare=False)
+
+    def member_starts(
+        self, members: int, random_seed: int | np.random.Generator | None = None
+    ) -> list[dict[str, np.ndarray]]:
+        """Starting points of :func:`pymc_bnn.fit_advi`'s members: the model's own, each.
+
+        A model with one mode (the softmax regression's posterior is log-concave)
+        needs nothing else; :class:`~pymc_bnn.models.bnn.BayesianNeuralNetwork`
+        starts its members apart.
+
+        Parameters
+        ----------
+        members : int
+            Number of members.
+        random_seed : int or numpy.random.Generator, optional
+            Unused here; the networks draw their starting weights from it.
+
+        Returns
+        -------
+        list of dict
+            One empty dict (the initial point) per member.
+        """
+        check_positive_int(members, "members")
+        return [{} for _ in range(members)]
 
     # -- views of the inputs ---------------------------------------------------------
     @property

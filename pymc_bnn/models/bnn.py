@@ -26,11 +26,13 @@ Priors.  :func:`bnn_classifier` defaults to ``prior_scale="auto"``: the first
 layer's weights get the standard deviation ``1 / sqrt(mean_i |x_i|^2)`` read from
 the training rows, so that its pre-activations have unit variance a priori
 whatever the number and kind of inputs (64 standardized pixels, or 10
-standardized columns beside 44 one-hot indicators); later layers keep
-``Normal(0, 1)``.  :func:`bnn_layer` takes a number or ``"fan_in"``
-(``1 / sqrt(n_inputs)``).  Issue 17 measured these against NUTS and
-scikit-learn's MLP (``benchmarks/calibration.py`` and the BNN tutorial).  No
-tempering: the posterior is the plain Bayesian one.
+standardized columns beside 44 one-hot indicators); hidden layers after it keep
+``Normal(0, 1)`` and the output layer gets :data:`OUTPUT_SCALE`, so that the
+prior allows the confident logits the data can support.
+:func:`bnn_layer` takes a number or ``"fan_in"`` (``1 / sqrt(n_inputs)``).
+The measurements behind these choices are in the BNN tutorial and
+``benchmarks/results/``.  No tempering: the posterior is the plain Bayesian
+one.
 """
 
 from __future__ import annotations
@@ -50,7 +52,14 @@ from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
-__all__ = ["ACTIVATIONS", "BayesianNeuralNetwork", "bnn_classifier", "bnn_layer", "input_scale"]
+__all__ = [
+    "ACTIVATIONS",
+    "OUTPUT_SCALE",
+    "BayesianNeuralNetwork",
+    "bnn_classifier",
+    "bnn_layer",
+    "input_scale",
+]
 
 Activation = str | Callable[[TensorVariable], TensorVariable] | None
 
@@ -113,6 +122,9 @@ class LayerVariables:
     prior_scale : float
         The weights' prior standard deviation as a number (``"fan_in"`` resolved;
         the half-normal scale when hierarchical).
+    init_scale : float or None
+        Standard deviation of the random starting values of the unit-scale
+        weights ``{name}_w_z`` (None where they start at zero).
     """
 
     name: str
@@ -121,6 +133,7 @@ class LayerVariables:
     activation: str | Callable | None
     dims: tuple[str, str]
     prior_scale: float
+    init_scale: float | None = None
 
 
 def _activation(activation: Activation) -> tuple[str | Callable, Callable]:
@@ -294,7 +307,10 @@ def bnn_layer(
     # A static width lets the next layer read its fan-in without evaluating a shape.
     output = pt.specify_shape(act(pt.dot(inputs, weights) + bias), (None, int(n_units)))
     if return_variables:
-        return output, LayerVariables(name, weights, bias, activation, dims, float(prior_scale))
+        layer = LayerVariables(
+            name, weights, bias, activation, dims, float(prior_scale), float(init_scale)
+        )
+        return output, layer
     return output
 
 
@@ -327,6 +343,61 @@ class BayesianNeuralNetwork(SoftmaxModel):
         model on other rows (e.g. to predict in a new session).
         """
         return tuple(layer.prior_scale for layer in self.layers)
+
+    def member_starts(
+        self, members: int, random_seed: int | np.random.Generator | None = None
+    ) -> list[dict[str, np.ndarray]]:
+        """Starting points of :func:`pymc_bnn.fit_advi`'s members, apart from each other.
+
+        The first member starts at the model's initial point; every other one
+        draws new starting weights ``{layer}_w_z`` from ``Normal(0, init_scale)``
+        (:func:`bnn_layer`), so each member's units break their symmetry in
+        their own way and the members settle in different modes.
+
+        Parameters
+        ----------
+        members : int
+            Number of members.
+        random_seed : int or numpy.random.Generator, optional
+            Seed of the new starting weights.
+
+        Returns
+        -------
+        list of dict
+            ``{value variable name: array}`` per member (the first empty).
+
+        Examples
+        --------
+        >>> import numpy as np, pymc as pm
+        >>> X, y = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 2
+        >>> with pm.Model():
+        ...     net = bnn_classifier("y", X, y, hidden=(3,), random_seed=0)
+        >>> starts = net.member_starts(3, random_seed=1)
+        >>> [sorted(s) for s in starts]
+        [[], ['y_hidden1_w_z', 'y_out_w_z'], ['y_hidden1_w_z', 'y_out_w_z']]
+        """
+        check_positive_int(members, "members")
+        rng = np.random.default_rng(random_seed)
+        starts: list[dict[str, np.ndarray]] = [{}]
+        for _ in range(members - 1):
+            starts.append(
+                {
+                    f"{layer.name}_w_z": rng.normal(
+                        0.0, layer.init_scale, size=_weight_shape(layer.weights)
+                    )
+                    for layer in self.layers
+                }
+            )
+        return starts
+
+
+def _weight_shape(weights: TensorVariable) -> tuple[int, int]:
+    """The static ``(inputs, units)`` shape of a layer's weights."""
+    shape = tuple(weights.type.shape)
+    if None in shape:
+        with quick_compile():
+            shape = tuple(int(n) for n in weights.shape.eval())
+    return shape
 
 
 def input_scale(X: ArrayLike) -> float:
@@ -371,13 +442,25 @@ def _check_hidden(hidden) -> tuple[int, ...]:
     return hidden
 
 
+OUTPUT_SCALE = 3.0
+"""The output layer's prior standard deviation under ``prior_scale="auto"``.
+
+With unit priors on the output weights a (20, 20) network's prior logits have a
+standard deviation near 3, and the posterior stayed under-confident on data it
+could classify almost perfectly (digits); 3 gave the best held-out log score of
+the scales measured across digits, cover type and many-class data
+(``benchmarks/results/uncertainty.md``, the BNN tutorial)."""
+
+
 def _layer_scales(prior_scale, n_layers: int, first: float) -> list:
     """One prior scale per layer (hidden layers, then the output layer).
 
-    ``"auto"`` (and ``None``) is ``first`` for the first layer and 1.0 after it; in a
-    sequence, ``None`` stands for that layer's ``"auto"`` value.
+    ``"auto"`` (and ``None``) is ``first`` for the first layer, 1.0 for the hidden
+    layers after it and :data:`OUTPUT_SCALE` for the output layer (``first`` when
+    the output layer is the only one); in a sequence, ``None`` stands for that
+    layer's ``"auto"`` value.
     """
-    auto = [first] + [1.0] * (n_layers - 1)
+    auto = [first] + [1.0] * (n_layers - 2) + [OUTPUT_SCALE] * (n_layers > 1)
     if prior_scale is None or (isinstance(prior_scale, str) and prior_scale == "auto"):
         return auto
     scales = [prior_scale] * n_layers if np.isscalar(prior_scale) else list(prior_scale)
@@ -447,12 +530,13 @@ def bnn_classifier(
         for every layer, or one entry per layer (the hidden layers, then the
         output layer).  ``"auto"``: the first layer gets :func:`input_scale` of
         ``X`` (unit-variance pre-activations a priori, whatever the number of
-        inputs and however many of them are 0/1 indicators), every later layer
-        1.0; in a sequence, ``None`` or ``"auto"`` stands for that layer's
-        ``"auto"`` value.  Measured against the former default ``1.0`` over three
-        seeds (``benchmarks/results/calibration.md``, the BNN tutorial).  The
-        numbers used are :attr:`BayesianNeuralNetwork.prior_scales`: pass them
-        to rebuild the same model on other rows.
+        inputs and however many of them are 0/1 indicators), later hidden
+        layers 1.0 and the output layer :data:`OUTPUT_SCALE` (3.0); in a
+        sequence, ``None`` or ``"auto"`` stands for that layer's ``"auto"``
+        value.  Measured in ``benchmarks/results/uncertainty.md`` and the BNN
+        tutorial.  The numbers used are
+        :attr:`BayesianNeuralNetwork.prior_scales`: pass them to rebuild the
+        same model on other rows.
     bias_scale, hierarchical, init_scale
         Passed to every layer (see :func:`bnn_layer`).
     skip_scale : float, optional

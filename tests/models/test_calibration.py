@@ -79,7 +79,8 @@ def test_default_prior_scales_the_first_layer_to_the_inputs_and_fan_in_on_reques
     with pm.Model():
         net = bnn_classifier("y", X, y, hidden=(20, 5), random_seed=0)
         scales = [_weight_scale(layer) for layer in net.layers]
-    np.testing.assert_allclose(scales, [1 / _root_mean_square_norm(X), 1.0, 1.0], rtol=1e-12)
+    # The output layer's wider prior: OUTPUT_SCALE (3.0).
+    np.testing.assert_allclose(scales, [1 / _root_mean_square_norm(X), 1.0, 3.0], rtol=1e-12)
     assert net.prior_scales == pytest.approx(scales, rel=1e-12)
     with pm.Model():
         net = bnn_classifier(

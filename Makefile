@@ -58,7 +58,7 @@ docs: $(DOCS_STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PYMC_BNN_DOCS_FAST=1 MPLBACKEND=Agg NO_MKDOCS_2_WARNING=1 \
 		$(BIN)/mkdocs build --strict
 
-# All benchmarks (about 30 minutes); NumPyro and JAX come with the 'bench' extra.
+# All benchmarks (about two hours, most of it the uncertainty benchmark); NumPyro and JAX come with the 'bench' extra.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
 	@echo "Installing the benchmarks' extras into $(VENV) ..."

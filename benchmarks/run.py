@@ -5,10 +5,12 @@ NumPyro, plain PyMC and scikit-learn), scaling of minibatch ADVI in the number
 of rows, steady-state ADVI steps and the kernels behind them (elementwise
 functions, products padded to a multiple of 4 or 8 columns), prediction
 through the model's graph (against a numpy floor and scikit-learn), the
-calibration of the BNN's probabilities (calibration.py), and the size and load
-time of a saved model (model_files.py).
+calibration of the BNN's probabilities (calibration.py), the size and load
+time of a saved model (model_files.py), and uncertainty that flags unseen
+classes and shifted rows against an MLP and a deep ensemble (uncertainty.py,
+the longest part: about an hour and a half for its three seeds).
 Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
-beside the checkout (``../shared/data/covtype-15k.csv``).  About 20-30 minutes
+beside the checkout (``../shared/data/covtype-15k.csv``).  About two hours
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/run.py [--quick] [--nuts]``.
@@ -34,6 +36,7 @@ import nuts as nuts_bench
 import padded_products
 import prediction
 import scaling
+import uncertainty
 from common import RESULTS, machine
 
 
@@ -62,6 +65,7 @@ def main(argv=None) -> None:
         calibration.main(["--quick"] if quick else ["--seeds", "3"]),
         prediction.main(["--repeats", "3" if quick else "7"]),
         model_files.main(["--rounds", "3" if quick else "7"]),
+        uncertainty.main(["--quick"] if quick else ["--seeds", "3"]),
     ]
     nuts = RESULTS / "glm_nuts.md"
     if not args.nuts and nuts.exists():

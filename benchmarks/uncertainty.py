@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -358,21 +359,29 @@ def main(argv=None) -> str:
     seeds, scenarios = args.seeds, args.scenarios.split(",")
     if args.quick:
         seeds, scenarios = 1, ["digits-unseen", "covertype-shift"]
-    start = time.perf_counter()
-    sections = [run_scenario(name, seeds, contenders)[0] for name in scenarios]
-    minutes = (time.perf_counter() - start) / 60
-    text = "\n\n".join(
-        [
-            "## Uncertainty: unseen classes, covariate shift, selective prediction",
-            f"Machine: {machine()}; {load_note()}. Hidden layers {HIDDEN}, minibatches of "
-            f"{BATCH} rows, ADVI compiled by JAX; medians over {seeds} seed(s); "
-            f"{minutes:.0f} minutes" + (" (--quick: not for quoting)." if args.quick else "."),
-            *sections,
-        ]
-    )
+    out = RESULTS / ("uncertainty-quick.md" if args.quick else args.out)
     RESULTS.mkdir(exist_ok=True)
-    out = "uncertainty-quick.md" if args.quick else args.out
-    (RESULTS / out).write_text(text + "\n")
+    start, sections = time.perf_counter(), []
+    for done, name in enumerate(scenarios, start=1):
+        sections.append(run_scenario(name, seeds, contenders)[0])
+        minutes = (time.perf_counter() - start) / 60
+        state = "" if done == len(scenarios) else f" PARTIAL: {done} of {len(scenarios)} scenarios"
+        text = "\n\n".join(
+            [
+                "## Uncertainty: unseen classes, covariate shift, selective prediction",
+                f"Machine: {machine()}; {load_note()}. Hidden layers {HIDDEN}, minibatches of "
+                f"{BATCH} rows, ADVI compiled by JAX; medians over {seeds} seed(s); "
+                f"{minutes:.0f} minutes"
+                + (" (--quick: not for quoting)." if args.quick else ".")
+                + state,
+                *sections,
+            ]
+        )
+        # Written whole after every scenario (a temporary file renamed over the last),
+        # so a stopped run leaves the scenarios it finished, marked as partial.
+        tmp = out.with_suffix(".md.tmp")
+        tmp.write_text(text + "\n")
+        os.replace(tmp, out)
     print(text)
     return text
 

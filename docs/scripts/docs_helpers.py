@@ -45,6 +45,7 @@ SECTIONS = {
     "glm_covertype.md": "## Softmax regression on cover type",
     "bnn_covertype.md": "## Bayesian neural network on cover type",
     "scaling.md": "## Scaling",
+    "uncertainty.md": "## Uncertainty: unseen classes",
 }
 
 

@@ -29,16 +29,14 @@ MODEL_ALIASES = {"glm": "softmax"}
 BACKENDS = {"jax": "JAX", "numba": None}
 """The values of ``--backend`` (besides ``auto``) and the PyTensor mode of each.
 
-The backend compiles an ADVI fit's steps.  JAX compiles each of the demo's two
-fits in about 2 s, on every run; Numba (PyTensor's default) took 48 and 17 s on
-an empty compile cache and loads them from its cache later, where it runs
-minibatch steps 1.1-1.6 times as fast as JAX (``benchmarks/results/advi_steps.md``).
-The whole demo took 18-22 s wall with JAX on an empty cache and 16-19 s later,
-against 91 s and 14-16 s with Numba (2-core AMD EPYC, 2026-12-03).  ``auto`` is JAX when it is
-installed (the ``nuts`` and ``test`` extras), else Numba.  With the compile caches
-warm, Numba is the faster choice; on an empty cache JAX stays ahead until a fit runs
-several hundred thousand minibatch steps (about 50 s of Numba compile for a first model
-against 0.07 ms per step: the cover-type BNN of ``advi_steps.md``, 0.284 against 0.214 ms)."""
+The backend compiles an ADVI fit's steps.  JAX compiles each fit in seconds, on
+every run; Numba (PyTensor's default) compiles far longer on an empty compile cache
+and loads the steps from its cache later, where it runs minibatch steps faster than
+JAX.  ``auto`` is JAX when it is installed (the ``nuts`` and ``test`` extras), else
+Numba: with the compile caches warm Numba is the faster choice, but on an empty cache
+JAX stays ahead until a fit runs several hundred thousand minibatch steps.  Figures:
+``benchmarks/results/advi_steps.md`` (steps) and ``benchmarks/results/code_choices.md``
+(compile and demo times)."""
 
 
 def resolve_backend(backend: str) -> str:

@@ -5,10 +5,10 @@ are worth Numba's compile (PyTensor's default).  Other functions are called once
 or a few times per fit: the draws taken from a fitted approximation, the class
 probabilities of new rows under every posterior draw, a shape.  Each of their
 nodes works on a whole stack of draws, so NumPy's own loops do the work and a
-compiled loop gains little at run time, while Numba's compile of them cost 5 to
-19 s per model on an empty compile cache (the demo's two models, 2026-12-03:
-draws 7.3 and 4.9 s, probabilities 13.0 and 18.9 s; with this mode 0.1-0.7 s,
-and the same run time once compiled).
+compiled loop gains little at run time, while Numba's compile of them takes
+seconds per model on an empty compile cache.  :func:`quick_compile` compiles them
+in a fraction of that, for the same run time once compiled (figures in
+``benchmarks/results/code_choices.md``).
 """
 
 from __future__ import annotations

@@ -7,10 +7,9 @@ producers into each consumer it fuses, and a consumer that reads one draw many
 times (a broadcast product summed over classes, a bias added to every row of a
 minibatch) then evaluates the inverse error function once per read.  In
 ``multinomial_glm``'s zero-sum coding each of the ``(features, K - 1)`` draws
-was evaluated ``K`` times in one fusion and again in the gradient's: on 70 rows
-of cover type an ADVI step took 61-64 us against NumPyro's 35-42, and 13 us with
-the draws behind :func:`jax.lax.optimization_barrier` (2026-12-03, interleaved
-rounds; ``benchmarks/results/advi_steps.md`` has the full-data figures).
+was evaluated ``K`` times in one fusion and again in the gradient's, and an ADVI
+step ran several times faster with the draws behind
+:func:`jax.lax.optimization_barrier` (figures in ``benchmarks/results/advi_steps.md``).
 
 :func:`barrier_draws` puts every random draw of a graph behind
 :class:`DrawBarrier`, an identity that the JAX backend compiles to

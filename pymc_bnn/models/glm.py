@@ -98,10 +98,9 @@ def _to_zerosum(free: TensorVariable, k: int) -> TensorVariable:
     Written as a broadcast product summed over ``k - 1``, not as a matrix product:
     PyTensor's ``reassociate_matmul_chain`` rewrite would otherwise turn
     ``X @ (free @ basis)`` into ``(X @ free) @ basis``, fewer multiplications but one
-    more pass over an ``(n, k - 1)`` array, forward and backward.  Under the JAX backend
-    a full-batch ADVI step on the 12,000-row cover-type data, every column free, took
-    1.99 s per 1,000 steps that way against 1.28 s written this way (medians of 5
-    interleaved rounds, 2026-12-03; Numba's steps hardly differed).
+    more pass over an ``(n, k - 1)`` array, forward and backward: under the JAX backend
+    full-batch ADVI steps run markedly slower that way (figures in
+    ``benchmarks/results/code_choices.md``; Numba's steps hardly differ).
     """
     basis = pt.as_tensor(_zerosum_basis(k))
     return (free[..., :, None] * basis).sum(axis=-2)

@@ -48,9 +48,8 @@ STEPS_PER_CALL = 100
 """Optimization steps per compiled call in :func:`fit_advi` (callbacks run between calls)."""
 
 JAX_STEPS_PER_CALL = 1000
-"""The same under the JAX backend, where each call costs more: the 12,000-row cover-type
-softmax regression took 0.675 s per 1,000 full-batch steps in calls of 100 against 0.64 in
-calls of 2,000 (medians of 5 interleaved rounds; 2026-12-03, AMD EPYC)."""
+"""The same under the JAX backend, where each call costs more, so longer calls run faster
+(``benchmarks/results/advi_steps.md`` compares calls of 100 and 2,000 steps)."""
 
 
 def _geometric_decay(rate, decay: float, n: int):

@@ -2,16 +2,13 @@
 
 XLA's CPU product kernels (YNNPACK fusions in jaxlib 0.12) run a float64 product
 whose right operand has a few columns, but not a multiple of 4, markedly slower
-than the same product padded with zero columns to the next multiple of 4
-(``benchmarks/padded_products.py``; 2-core AMD EPYC, 2026-12-04 05:44 UTC, jitted
-scans of 32 products, median of 9 interleaved rounds).  With ``X`` 12,000 x 54 as
-in cover type's full-batch fits, padded / as is: 0.53-0.73 for 2, 3, 5, 6 and 7
-columns, forward ``X @ W`` and backward ``X.T @ G`` alike; the same on minibatch
-shapes (256 x 54, 256 x 20: 0.50-0.79).  4 and 8 columns are fast as they are
-(padding 4 to 8 made them 1.15-1.45 times slower); 9-15 columns gained little
-(0.80-1.07); 1 column (a matrix-vector product) was 1.2-3.2 times slower padded.  A
-full-batch softmax-regression ADVI step (6 columns) went from 716 to 541 us (11
-interleaved rounds of 2,000 steps; NumPyro's float64 step 659).
+than the same product padded with zero columns to the next multiple of 4: for 2,
+3, 5, 6 and 7 columns, forward ``X @ W`` and backward ``X.T @ G`` alike, on
+cover type's full-batch and minibatch shapes.  4 and 8 columns are fast as they
+are (padding 4 to 8 slows them), 9-15 columns gain little, and 1 column (a
+matrix-vector product) is slower padded.  ``benchmarks/padded_products.py``
+measures each case; its figures are in ``benchmarks/results/padded_products.md``,
+and those of whole ADVI steps in ``benchmarks/results/advi_steps.md``.
 
 :func:`pad_products` replaces each matrix product of a graph by
 :class:`PaddedDot`, the same product whose JAX form pads the right operand's

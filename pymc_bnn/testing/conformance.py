@@ -17,7 +17,9 @@ copy first on ``sys.path`` (:func:`run_patched`).
 
 Exit status: 0 when every property holds, 1 when an upstream (PyMC) property
 fails, 2 when a control (pymc_bnn) property fails, 3 when hypothesis is missing,
-4 when a patch does not apply or its regression tests fail.
+4 when a patch does not apply or its regression tests fail, 5 (``--pymc-tests``)
+when one of PyMC's own tests of a touched file passes on the release and not
+patched (:mod:`pymc_bnn.testing.pymc_tests`).
 
 Examples
 --------
@@ -45,6 +47,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pymc_bnn.testing import DISTRIBUTIONS
+from pymc_bnn.testing.pymc_tests import (
+    EXIT_CHANGED,
+    compare_with_release,
+    copy_test_tree,
+    patch_sections,
+    touched_sources,
+    without_missing_tests,
+)
 
 # hypothesis is a test dependency, and the contract needs it: both are imported when
 # the checks run, so the command line (which adds this module's options) works without.
@@ -189,6 +199,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="folder of *.patch files for --patched (default: the checkout's upstream/patches)",
     )
     parser.add_argument(
+        "--pymc-tests",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="with --patched: a PyMC checkout at the installed release; run PyMC's own test "
+        "modules of every file a patch touches on the release and patched, print every "
+        "changed outcome (exit 5 if a test that passes on the release does not pass patched)",
+    )
+    parser.add_argument(
         "--distribution",
         action="append",
         choices=DISTRIBUTIONS,
@@ -292,9 +311,11 @@ def apply_patches(patches: list[Path], dest: Path) -> list[str]:
     """Copy the installed PyMC (and PyTensor if a patch needs it) to ``dest``; apply ``patches``.
 
     Each patch is a unified diff with ``a/pymc/...`` paths (``patch -p1`` from
-    ``dest``); new files (the regression tests) land under ``dest/tests``.
-    Returns the packages copied.  Raises ``RuntimeError`` naming the patch that
-    does not apply.
+    ``dest``); new files (the regression tests) land under ``dest/tests``.  A
+    section that edits one of PyMC's own tests applies if ``dest/tests`` holds
+    PyMC's tests (``--pymc-tests``) and is left out otherwise.  Returns the
+    packages copied.  Raises ``RuntimeError`` naming the patch that does not
+    apply.
     """
     texts = {p: p.read_text() for p in patches}
     packages = ["pymc"] + (["pytensor"] if any("a/pytensor/" in t for t in texts.values()) else [])
@@ -302,9 +323,11 @@ def apply_patches(patches: list[Path], dest: Path) -> list[str]:
         shutil.copytree(
             _installed(package), dest / package, ignore=shutil.ignore_patterns("__pycache__")
         )
-    for patch in patches:
+    for patch, text in texts.items():
+        kept, _ = without_missing_tests(text, dest)
         out = subprocess.run(
-            ["patch", "-p1", "--batch", "--forward", "-d", str(dest), "-i", str(patch)],
+            ["patch", "-p1", "--batch", "--forward", "-d", str(dest)],
+            input=kept,
             capture_output=True,
             text=True,
         )
@@ -324,8 +347,15 @@ def run_patched(args: argparse.Namespace) -> int:
     if not patches:
         print(f"no patches in {args.patches}")
         return 4
+    texts = [p.read_text() for p in patches]
+    pymc_tests = getattr(args, "pymc_tests", None)
+    if pymc_tests is not None and not (Path(pymc_tests) / "tests").is_dir():
+        print(f"--pymc-tests {pymc_tests}: no tests folder there (a PyMC checkout is expected)")
+        return 4
     with tempfile.TemporaryDirectory(prefix="pymc-patched-") as tmp:
         dest = Path(tmp)
+        if pymc_tests is not None:
+            copy_test_tree(Path(pymc_tests), dest)
         try:
             packages = apply_patches(patches, dest)
         except RuntimeError as err:
@@ -340,7 +370,13 @@ def run_patched(args: argparse.Namespace) -> int:
         print(f"applied {len(patches)} patches to a copy of {', '.join(packages)}:", file=info)
         for patch in patches:
             print(f"  {patch.name}", file=info)
-        if (dest / "tests").exists():
+        added = [
+            s.target
+            for text in texts
+            for s in patch_sections(text)[1]
+            if s.new_file and s.target.startswith("tests/")
+        ]
+        if added:
             tests = subprocess.run(
                 [
                     sys.executable,
@@ -351,7 +387,7 @@ def run_patched(args: argparse.Namespace) -> int:
                     "no:cacheprovider",
                     "-o",
                     "addopts=",
-                    "tests",
+                    *added,
                 ],
                 cwd=dest,
                 env=env,
@@ -363,6 +399,16 @@ def run_patched(args: argparse.Namespace) -> int:
             if tests.returncode != 0:
                 print(tests.stdout, file=info)
                 return 4
+        breaks = False
+        if pymc_tests is not None:
+            touched = touched_sources(texts)
+            changes = compare_with_release(Path(pymc_tests), "pymc", touched, dest, env, info)
+            breaks = any(change.breaks for change in changes)
+            for source in touched:
+                if not source.startswith("pymc/"):
+                    print(
+                        f"  {source}: not PyMC's (its package's own tests are not run)", file=info
+                    )
         argv = ["--examples", str(args.examples), "--seed", str(args.seed)]
         argv += ["--implementation", args.implementation]
         for dist in args.distribution or []:
@@ -376,7 +422,7 @@ def run_patched(args: argparse.Namespace) -> int:
         print(out.stdout, end="")
         if out.returncode not in (0, 1, 2):
             print(out.stderr)
-        return out.returncode
+        return EXIT_CHANGED if breaks else out.returncode
 
 
 def run(args: argparse.Namespace) -> int:

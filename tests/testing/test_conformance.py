@@ -43,6 +43,7 @@ DOCUMENTED = {
         "Multinomial.logp_p_matches_scipy[int8]",
         "Multinomial.logp_p_matches_scipy[int16]",
         "Multinomial.constant_inputs_of_any_integer_kind",
+        "Multinomial.integer_typed_parameters",
     ],
     "4. non-integer values get a finite logp": [
         "Categorical.labels_off_support_are_minus_inf[p]",
@@ -55,6 +56,8 @@ DOCUMENTED = {
     ],
     "6. constant p off the simplex is rescaled": [
         "Multinomial.invalid_constant_parameters_rejected",
+        "Categorical.rounded_constant_p_renormalized",
+        "Multinomial.rounded_constant_p_renormalized",
     ],
     "8. Extremes": [
         "Multinomial.huge_n_matches_mpmath",

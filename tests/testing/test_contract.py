@@ -40,11 +40,11 @@ def registry():
 
 def test_every_property_is_complete_and_unique():
     ids = [p.id for p in PROPERTIES]
-    assert len(ids) == len(set(ids)) == 87
+    assert len(ids) == len(set(ids)) == 93
     assert {d: len(ps) for d, ps in by_distribution().items()} == {
-        "Categorical": 30,
-        "Multinomial": 38,
-        "DirichletMultinomial": 19,
+        "Categorical": 32,
+        "Multinomial": 40,
+        "DirichletMultinomial": 21,
     }
     for p in PROPERTIES:
         assert p.distribution in DISTRIBUTIONS and p.summary

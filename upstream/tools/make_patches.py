@@ -4,13 +4,18 @@ Each stage is a list of (file, old, new) replacements applied on top of the
 previous stage; the unified diff between two stages is one patch, so the
 patches apply in order (``patch -p1`` from the folder holding ``pymc/``).
 New files (the regression tests, in PyMC's ``tests/distributions`` style) are
-given as (file, None, text).  Run from the repository root:
+given as (file, None, text).  An edit of one of PyMC's own test files (a patch
+that changes what such a test expects updates it, with the reason in its
+header) needs PyMC's sources at the installed release: pass the checkout with
+``--pymc-tests`` (``CONTRIBUTING.md`` says how to get it).  Run from the
+repository root:
 
-    python upstream/tools/make_patches.py
+    python upstream/tools/make_patches.py --pymc-tests ../pymc-src
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import importlib.util
 import shutil
@@ -30,8 +35,28 @@ def installed(package: str) -> Path:
     return Path(spec.origin).parent
 
 
-def main() -> None:
+def pymc_test_file(rel: str, pymc_tests: Path | None, stage: str) -> Path:
+    """The PyMC test file ``rel`` (``tests/...``) in the checkout ``pymc_tests``."""
+    if pymc_tests is None:
+        raise SystemExit(
+            f"{stage}: {rel} is one of PyMC's own test files; pass --pymc-tests PATH, "
+            "a PyMC checkout at the installed release"
+        )
+    source = pymc_tests / rel
+    if not source.is_file():
+        raise SystemExit(f"{stage}: {rel} is not in {pymc_tests}")
+    return source
+
+
+def main(argv: list[str] | None = None) -> None:
     """Apply the stages to a copy of the installed packages and write one patch per stage."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pymc-tests",
+        type=Path,
+        help="a PyMC checkout at the installed release, for edits of PyMC's own tests",
+    )
+    pymc_tests = parser.parse_args(argv).pymc_tests
     out = HERE.parent / "patches"
     out.mkdir(exist_ok=True)
     for old in out.glob("*.patch"):
@@ -45,6 +70,10 @@ def main() -> None:
             chunks = []
             for rel, old, new in stage["edits"]:
                 path = root / rel
+                if old is not None and rel.startswith("tests/") and not path.exists():
+                    source = pymc_test_file(rel, pymc_tests, stage["name"])
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, path)
                 before = path.read_text() if path.exists() else ""
                 if old is None:
                     after = new

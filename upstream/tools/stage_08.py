@@ -121,8 +121,8 @@ Fix: write the multinomial log-pmf as
 `r(x) = log x! - x log x + x` (Stirling's series above 16, a quantity of
 size log x) and `x log(n p / x) = x log1p((n p - x) / x)` near `n p = x`,
 where `n p - x` is formed without rounding `n p` (n and p split into
-exactly multiplied halves); all in float64, cast to the dtype of `p` at the
-end.  The Dirichlet-multinomial's gamma ratios become log rising factorials,
+exactly multiplied halves); all in float64, cast to the (float) dtype of `p`
+at the end.  The Dirichlet-multinomial's gamma ratios become log rising factorials,
 by Stirling's series for `a >= 16`.
 """,
     "edits": [
@@ -134,7 +134,7 @@ by Stirling's series for `a >= 16`.
         else:
             x_log_p = logpow(p, value_)
         res = factln(n_) + pt.sum(-factln(value_) + x_log_p, axis=-1)
-        res = pt.cast(res, p.dtype)
+        res = pt.cast(res, _logp_dtype(p))
 """,
             """            logits = pt.cast(p.owner.inputs[0], "float64")
             log_p = pt.special.log_softmax(logits, axis=p.owner.op.axis)
@@ -143,7 +143,7 @@ by Stirling's series for `a >= 16`.
             probs = pt.cast(p, "float64")
             log_p = pt.log(pt.switch(pt.gt(value_, 0), probs, 1.0))
         # not gammaln(n + 1) - sum gammaln(x + 1): both are near 3e13 at n = 2**40
-        res = pt.cast(_multinomial_logpmf(n_, value_, probs, log_p), p.dtype)
+        res = pt.cast(_multinomial_logpmf(n_, value_, probs, log_p), _logp_dtype(p))
 """,
         ),
         (
@@ -178,18 +178,24 @@ STAGE_09 = {
 `intX` (int32); for a symbolic variable that adds a `Cast` node on top of the
 `MinibatchOp`, and `is_valid_observed` no longer sees the minibatch.
 
-Fix: return symbolic data from `convert_data` as it is; `make_obs_var`
-casts it to the variable's dtype after the validity check, as before.
+Fix: `convert_observed_data` returns symbolic observed data as it is;
+`make_obs_var` casts it to the variable's dtype (a no-op for int64 labels of
+an int64 variable), so the minibatch stays visible.  `convert_data` itself,
+which `pm.Data` and PyMC's tests rely on to cast to `floatX`/`intX`, is
+unchanged.
 """,
     "edits": [
         (
             "pymc/pytensorf.py",
-            """    elif isinstance(data, Variable):
-        ret = data
+            """        raise TypeError("Data passed to `observed` cannot be a generator.")
+    return convert_data(data)
 """,
-            """    elif isinstance(data, Variable):
-        # symbolic data keeps its dtype: a cast would hide a Minibatch from is_valid_observed
+            """        raise TypeError("Data passed to `observed` cannot be a generator.")
+    if isinstance(data, Variable):
+        # symbolic data keeps its dtype: make_obs_var casts it to the variable's dtype,
+        # and a cast here would hide a Minibatch from is_valid_observed
         return data
+    return convert_data(data)
 """,
         ),
         (

@@ -39,10 +39,13 @@ Reproducer:
     print(st.multinomial.logpmf([0, 0, 127], 127, [0.2, 0.3, 0.5]))  # -88.03
 
 Fix: cast `n` and the value to float64 before the log-factorials, and the
-result to the dtype of the probabilities at the end (float32 mode stays
-float32, but exact).  Found by pymc_bnn's property suite
-(`Multinomial.logp_p_matches_scipy[int8]`, `largest_n_of_each_dtype`,
-`DirichletMultinomial.logp_matches_scipy[int8]`).
+result to the dtype of the probabilities at the end when that is a float
+dtype (float32 mode stays float32, but exact); an integer-typed `p` or `a`
+(`p=[0, 0, 1]`, `a=[2, 1]`) keeps the float64 result, since casting a
+log-probability to an integer dtype would truncate it.  Found by pymc_bnn's
+property suite (`Multinomial.logp_p_matches_scipy[int8]`,
+`largest_n_of_each_dtype`, `DirichletMultinomial.logp_matches_scipy[int8]`,
+`integer_typed_parameters`).
 """,
         "edits": [
             (
@@ -51,7 +54,7 @@ float32, but exact).  Found by pymc_bnn's property suite
                 "        # float64 log-factorials: n + 1 overflows int8, gammaln(int8) runs in float32\n"
                 '        n_, value_ = pt.cast(n, "float64"), pt.cast(value, "float64")\n'
                 "        res = factln(n_) + pt.sum(-factln(value_) + logpow(p, value_), axis=-1)\n"
-                "        res = pt.cast(res, p.dtype)\n",
+                "        res = pt.cast(res, _logp_dtype(p))\n",
             ),
             (
                 MV,
@@ -66,8 +69,19 @@ float32, but exact).  Found by pymc_bnn's property suite
         sum_a = a_.sum(axis=-1)
         const = (gammaln(n_ + 1) + gammaln(sum_a)) - gammaln(n_ + sum_a)
         series = gammaln(value_ + a_) - (gammaln(value_ + 1) + gammaln(a_))
-        res = pt.cast(const + series.sum(axis=-1), a.dtype)
+        res = pt.cast(const + series.sum(axis=-1), _logp_dtype(a))
 """,
+            ),
+            (
+                MV,
+                "class Multinomial(Discrete):\n",
+                '''def _logp_dtype(param):
+    """The dtype of a log-probability: the parameter's if it is a float, else float64."""
+    return param.dtype if param.dtype.startswith("float") else "float64"
+
+
+class Multinomial(Discrete):
+''',
             ),
             (
                 "tests/distributions/test_multivariate_float64_factorials.py",
@@ -92,6 +106,15 @@ def test_dirichlet_multinomial_logp_integer_dtypes(dtype):
     logp = pm.logp(pm.DirichletMultinomial.dist(n, a=a), value).eval()
     expected = st.dirichlet_multinomial.logpmf(value.astype(int), a, 127)
     np.testing.assert_allclose(logp, expected, rtol=1e-9)
+
+
+def test_integer_typed_parameters_are_not_truncated():
+    # a log-probability cast to the dtype of an integer a or p would be truncated
+    ns = np.arange(6)
+    logp = pm.logp(pm.DirichletMultinomial.dist(5, a=[2, 1]), np.stack([ns, 5 - ns], -1)).eval()
+    np.testing.assert_allclose(logp, st.betabinom.logpmf(ns, 5, 2, 1), rtol=1e-12)
+    assert pm.logp(pm.Multinomial.dist(3, p=[0, 0, 1]), [0, 0, 3]).eval() == 0.0
+    assert pm.logp(pm.Multinomial.dist(3, p=[0, 0, 1]), [1, 0, 2]).eval() == -np.inf
 """,
             ),
         ],
@@ -460,8 +483,12 @@ Reproducer:
 
 Fix: `log G_k = log G'_k + log(U_k) / a_k` with `G'_k ~ Gamma(a_k + 1)` and
 `U_k ~ Uniform(0, 1)` is the log of a `Gamma(a_k)` draw that does not
-underflow; the term `log(U_k) / a_k` is formed relative to the largest one,
-so it stays finite for subnormal `a`; `p = softmax(log G)`.
+underflow; the term `log(U_k) / a_k = -exp(t_k)` is formed relative to the
+largest one, so it stays finite for subnormal `a`; `p = softmax(log G)`.
+`t_k = log(-log U_k) - log a_k` is drawn as minus a `Gumbel(log a_k, 1)`
+variable, so that `a` meets the draw's shape only inside random variables:
+a `size` that does not broadcast against `a` fails when drawn, not when the
+variable is built, as before and as for every other distribution.
 """,
         "edits": [
             (
@@ -471,21 +498,23 @@ so it stays finite for subnormal `a`; `p = softmax(log G)`.
                 "    MvNormalRV,\n"
                 "    dirichlet,\n"
                 "    gamma,\n"
+                "    gumbel,\n"
                 "    multinomial,\n"
                 "    multivariate_normal,\n"
-                "    uniform,\n"
                 ")\n",
             ),
             (
                 MV,
                 "        next_rng, p = dirichlet(a, size=size, rng=rng, return_next_rng=True)\n",
                 """        # Dirichlet in log space: log Gamma(a) = log Gamma(a + 1) + log(U) / a, with
-        # log(U) / a = -exp(log(-log U) - log a) taken relative to the largest term.
+        # log(U) / a = -exp(t) taken relative to the largest term; t = log(-log U) - log a
+        # is minus a Gumbel(log a) draw, so a enters only through random variables and an
+        # invalid size fails when drawn, not when built, as for every PyMC distribution.
         a64 = pt.cast(a, "float64")
         full = pt.concatenate([size, a.shape[-1:]])
         rng1, g = gamma(a64 + 1.0, scale=1.0, size=full, rng=rng, return_next_rng=True)
-        next_rng, u = uniform(0.0, 1.0, size=full, rng=rng1, return_next_rng=True)
-        t = pt.log(-pt.log(u)) - pt.log(a64)
+        next_rng, minus_t = gumbel(pt.log(a64), 1.0, size=full, rng=rng1, return_next_rng=True)
+        t = -minus_t
         t_min = pt.min(t, axis=-1, keepdims=True)
         gap = pt.switch(pt.eq(t, t_min), 0.0, pt.exp(t_min) * pt.expm1(t - t_min))
         p = pt.special.softmax(pt.log(g) - gap, axis=-1)
@@ -591,18 +620,73 @@ def test_wrong_number_of_categories_raises(rv):
 `pm.Multinomial.dist(3, p=[0.2, 0.2, 0.2])` warns and rescales `p` to
 `[1/3, 1/3, 1/3]`; a symbolic `p` with the same values fails the parameter
 check.  The two paths disagree, and a typing error in `p` silently becomes a
-different model.
+different model.  Inside the tolerance (`np.isclose`), a constant `p` such
+as `[0.2, 0.3, 0.500001]` (probabilities rounded to six digits) is used as
+it is, not normalized, so its log-probabilities are those of no distribution.
+A fractional constant `n` is accepted as well.
 
-Fix: raise a ValueError naming `p` for a constant that does not sum to 1
-within `sqrt(eps)` of its dtype (1.5e-8 in float64; `np.isclose` admitted
-`[0.5, 0.500001]`), as the symbolic check already refuses such a `p`.  PyMC's own tests
-that expect the rescaling warning need updating (behaviour change, to
-discuss on the issue).
+Fix: one rule for a constant `p`, in `dist_math.check_constant_p`: within
+the rounding of its float dtype (`sqrt(eps)`: 1.5e-8 in float64) it is used
+as given; off by more but within the tolerance of the symbolic check
+(`np.isclose`: 1e-5) it is renormalized; further off, a ValueError naming
+`p`, as the symbolic check refuses such a `p`.  An integer-typed `p`
+(`p=[0, 1]`) is held to float64's rounding.  A constant `n` must hold
+nonnegative whole numbers.
+
+This changes what PyMC's `test_categorical_p_not_normalized` and
+`test_multinomial_p_not_normalized` (`tests/distributions/test_discrete.py`,
+`test_multivariate.py`) expect for `p=[1, 1, 1, 1, 1]`: a ValueError instead
+of the rescaling warning.  The patch updates both tests; the behaviour change
+is to be discussed on the issue.
 """,
         "edits": [
             (
+                "pymc/distributions/dist_math.py",
+                """def logpow(x, m):""",
+                '''def check_constant_p(p: TensorConstant) -> TensorVariable:
+    """Check a constant probability vector ``p`` (categories on the last axis).
+
+    Its sums must be 1 within the tolerance of the symbolic check (``np.isclose``)
+    or the rounding of its float dtype, whichever is larger; otherwise a
+    ValueError.  Within that rounding ``p`` is returned as it is; between the
+    two it is returned renormalized, so that probabilities rounded to six digits
+    mean what they meant.  An integer-typed ``p`` is held to float64's rounding.
+    """
+    p_ = np.asarray(p.data)
+    p_sum_ = np.sum(p_, axis=-1)
+    dtype = p_.dtype if p_.dtype.kind == "f" else np.dtype("float64")
+    rounding = float(np.sqrt(np.finfo(dtype).eps))
+    off = np.abs(p_sum_ - 1.0)
+    if np.any(off > max(rounding, 1e-8 + 1e-5)):
+        raise ValueError(f"`p` parameters must sum to 1, got sums {p_sum_}")
+    if np.all(off <= rounding):
+        return p
+    p64 = p_.astype("float64")
+    return pt.as_tensor_variable((p64 / p64.sum(axis=-1, keepdims=True)).astype(dtype))
+
+
+def logpow(x, m):''',
+            ),
+            (
+                "pymc/distributions/dist_math.py",
+                "from pytensor.tensor import gammaln\n",
+                "from pytensor.tensor import TensorConstant, TensorVariable, gammaln\n",
+            ),
+            (DISC, "import warnings\n\nimport numpy as np\n", "import numpy as np\n"),
+            (
                 DISC,
-                """            if not np.all(np.isclose(p_sum_, 1.0)):
+                """    check_icdf_value,
+    check_parameters,
+""",
+                """    check_constant_p,
+    check_icdf_value,
+    check_parameters,
+""",
+            ),
+            (
+                DISC,
+                """            p_sum_ = np.sum([p_], axis=-1)
+            if not np.all(np.isclose(p_sum_, 1.0)):
                 warnings.warn(
                     f"`p` parameters sum to {p_sum_}, instead of 1.0. "
                     "They will be automatically rescaled. "
@@ -613,14 +697,26 @@ discuss on the issue).
                 p = pt.as_tensor_variable(p_)
         return super().dist([p], **kwargs)
 """,
-                """            if not np.all(np.abs(p_sum_ - 1.0) <= np.sqrt(np.finfo(p.dtype).eps)):
-                raise ValueError(f"`p` parameters must sum to 1, got sums {p_sum_}")
+                """            p = check_constant_p(p)
         return super().dist([p], **kwargs)
 """,
             ),
             (
                 MV,
-                """            if not np.all(np.isclose(p_sum_, 1.0)):
+                """    betaln,
+    check_parameters,
+    factln,
+""",
+                """    betaln,
+    check_constant_p,
+    check_parameters,
+    factln,
+""",
+            ),
+            (
+                MV,
+                """            p_sum_ = np.sum([p_], axis=-1)
+            if not np.all(np.isclose(p_sum_, 1.0)):
                 warnings.warn(
                     f"`p` parameters sum to {p_sum_}, instead of 1.0. "
                     "They will be automatically rescaled. "
@@ -631,13 +727,39 @@ discuss on the issue).
                 p = pt.as_tensor_variable(p_)
         n = pt.as_tensor_variable(n)
 """,
-                """            if not np.all(np.abs(p_sum_ - 1.0) <= np.sqrt(np.finfo(p.dtype).eps)):
-                raise ValueError(f"`p` parameters must sum to 1, got sums {p_sum_}")
+                """            p = check_constant_p(p)
         n = pt.as_tensor_variable(n)
         if isinstance(n, TensorConstant):
             n_ = np.asarray(n.data)
             if np.any(n_ != np.floor(n_)) or np.any(n_ < 0):
                 raise ValueError(f"n must hold nonnegative whole numbers, got: {n_}")
+""",
+            ),
+            (
+                "tests/distributions/test_discrete.py",
+                """        with pytest.warns(UserWarning, match="They will be automatically rescaled"):
+            with pm.Model() as m:
+                x = pm.Categorical("x", p=[1, 1, 1, 1, 1])
+        assert np.isclose(m.x.owner.inputs[-1].sum().eval(), 1.0)
+""",
+                """        # p off the simplex is refused, as the same values given symbolically are
+        with pytest.raises(ValueError, match="must sum to 1"):
+            with pm.Model():
+                pm.Categorical("x", p=[1, 1, 1, 1, 1])
+""",
+            ),
+            (
+                "tests/distributions/test_multivariate.py",
+                """        with pytest.warns(UserWarning, match="They will be automatically rescaled"):
+            with pm.Model() as m:
+                x = pm.Multinomial("x", n=5, p=[1, 1, 1, 1, 1])
+        # test stored p-vals have been normalised
+        assert np.isclose(m.x.owner.inputs[-1].sum().eval(), 1.0)
+""",
+                """        # p off the simplex is refused, as the same values given symbolically are
+        with pytest.raises(ValueError, match="must sum to 1"):
+            with pm.Model():
+                pm.Multinomial("x", n=5, p=[1, 1, 1, 1, 1])
 """,
             ),
             (
@@ -652,9 +774,22 @@ def test_constant_p_off_the_simplex_raises():
     with pytest.raises(ValueError, match="sum to 1"):
         pm.Categorical.dist(p=[0.2, 0.2, 0.2])
     with pytest.raises(ValueError, match="sum to 1"):
-        pm.Multinomial.dist(3, p=[0.5, 0.500001])
+        pm.Multinomial.dist(3, p=[0.5, 0.5001])
     with pytest.raises(ValueError, match="whole numbers"):
         pm.Multinomial.dist(2.5, p=[0.5, 0.5])
+
+
+def test_rounded_constant_p_is_renormalized():
+    p = np.array([0.2, 0.3, 0.500001])  # within np.isclose of the simplex
+    logp = pm.logp(pm.Multinomial.dist(3, p=p), [1, 0, 2]).eval()
+    np.testing.assert_allclose(logp, st.multinomial.logpmf([1, 0, 2], 3, p / p.sum()), rtol=1e-12)
+    logp = pm.logp(pm.Categorical.dist(p=p), 2).eval()
+    np.testing.assert_allclose(logp, np.log(p[2] / p.sum()), rtol=1e-12)
+
+
+def test_integer_typed_p_is_a_probability_vector():
+    assert pm.logp(pm.Categorical.dist(p=[0, 1]), 1).eval() == 0.0
+    assert pm.logp(pm.Multinomial.dist(3, p=[0, 0, 1]), [0, 0, 3]).eval() == 0.0
 """,
             ),
         ],
@@ -725,5 +860,6 @@ from stage_10 import STAGE_10  # noqa: E402
 from stage_11 import STAGE_11  # noqa: E402
 from stage_12 import STAGE_12  # noqa: E402
 from stage_13 import STAGE_13  # noqa: E402
+from stage_14 import STAGE_14  # noqa: E402
 
-STAGES += [STAGE_08, STAGE_09, STAGE_10, STAGE_11, STAGE_12, STAGE_13]
+STAGES += [STAGE_08, STAGE_09, STAGE_10, STAGE_11, STAGE_12, STAGE_13, STAGE_14]

@@ -33,7 +33,7 @@ from pymc_bnn.testing.contract.shared import (
     ObservedCase,
     OffSupportCase,
     SymbolicInvalid,
-    check_constant_logits,
+    check_constant,
     check_draws,
     check_exact,
     check_float32,
@@ -131,7 +131,39 @@ def _logp_logit_p(impl: Implementation, case: LabelCase) -> None:
     ],
 )
 def _logit_p_constant_extreme(impl: Implementation, case: ExactCase) -> None:
-    check_constant_logits(impl, "Categorical", case)
+    check_constant(impl, "Categorical", case)
+
+
+#: Probabilities rounded to six digits: inside PyMC's np.isclose tolerance on sum(p),
+#: far outside float64 rounding.
+ROUNDED_P = [0.2, 0.3, 0.500001]
+
+
+@prop(
+    "Categorical",
+    "integer_typed_p",
+    "an integer-typed constant p (p=[0, 1]) is a probability vector: exact logp, no error",
+    cases=[
+        ExactCase("p", None, 1, [0, 1], 0.0),
+        ExactCase("p", None, 0, [0, 1], -np.inf),
+        ExactCase("p", None, 2, np.array([0, 0, 1], dtype="int8").tolist(), 0.0),
+    ],
+)
+def _integer_typed_p(impl: Implementation, case: ExactCase) -> None:
+    check_constant(impl, "Categorical", case)
+
+
+@prop(
+    "Categorical",
+    "rounded_constant_p_renormalized",
+    "a constant p within PyMC's tolerance of the simplex is used as p / sum(p)",
+    cases=[
+        ExactCase("p", None, label, ROUNDED_P, float(np.log(ROUNDED_P[label] / sum(ROUNDED_P))))
+        for label in (0, 2)
+    ],
+)
+def _rounded_constant_p(impl: Implementation, case: ExactCase) -> None:
+    check_constant(impl, "Categorical", case)
 
 
 @prop(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
+from scipy import stats
 
 from pymc_bnn.testing.contract.calls import LogpCall, expect_logp, run_logp
 from pymc_bnn.testing.contract.registry import prop
@@ -32,6 +33,7 @@ from pymc_bnn.testing.contract.shared import (
     ObservedCase,
     OffSupportCase,
     SymbolicInvalid,
+    check_constant,
     check_draws,
     check_exact,
     check_float32,
@@ -100,6 +102,60 @@ def _logp_matches_scipy(impl: Implementation, case: DMCase, dtype: str) -> None:
 )
 def _n_zero_and_single_category(impl: Implementation, case: ExactCase) -> None:
     check_exact(impl, "DirichletMultinomial", case)
+
+
+@dataclass(frozen=True)
+class BetaBinomialCase:
+    """Two categories: ``x`` of ``n`` in the first, concentrations ``a``."""
+
+    n: int
+    x: int
+    a: tuple[float, float]
+
+
+@st.composite
+def _beta_binomial_cases(draw) -> BetaBinomialCase:
+    n = draw(st.integers(0, 200))
+    whole = st.integers(1, 50).map(float)  # integer-valued a, as in a = [2, 1]
+    a = draw(st.tuples(*[st.one_of(whole, st.floats(1e-3, 1e3))] * 2))
+    return BetaBinomialCase(n, draw(st.integers(0, n)), a)
+
+
+@prop(
+    "DirichletMultinomial",
+    "two_categories_reduce_to_beta_binomial",
+    "with K = 2 the log-pmf at [x, n - x] equals scipy.stats.betabinom(n, a_1, a_2) at x",
+    strategy=_beta_binomial_cases(),
+    examples=[BetaBinomialCase(5, x, (2.0, 1.0)) for x in range(6)],
+)
+def _two_categories(impl: Implementation, case: BetaBinomialCase) -> None:
+    a = np.asarray(case.a)
+    call = LogpCall("DirichletMultinomial", "a", "int64", case.n, [case.x, case.n - case.x], a)
+    logp, _ = run_logp(impl, call)
+    expected = stats.betabinom.logpmf(case.x, case.n, *case.a)
+    expect_logp(impl, call, logp, expected, RTOL_DM, ATOL_DM)
+
+
+@prop(
+    "DirichletMultinomial",
+    "integer_typed_parameters",
+    "integer-typed constant a (a=[2, 1]) and n: logp equals scipy, nothing truncated",
+    cases=[
+        ExactCase("a", 5, [x, 5 - x], [2, 1], float(stats.betabinom.logpmf(x, 5, 2, 1)))
+        for x in (0, 2, 5)
+    ]
+    + [
+        ExactCase(
+            "a",
+            np.int8(4),
+            [1, 2, 1],
+            [1, 3, 2],
+            float(stats.dirichlet_multinomial.logpmf([1, 2, 1], [1, 3, 2], 4)),
+        )
+    ],
+)
+def _integer_typed_parameters(impl: Implementation, case: ExactCase) -> None:
+    check_constant(impl, "DirichletMultinomial", case)
 
 
 # --- values off the support and invalid parameters --------------------------------------------

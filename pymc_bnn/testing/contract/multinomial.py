@@ -46,7 +46,7 @@ from pymc_bnn.testing.contract.shared import (
     ObservedCase,
     OffSupportCase,
     SymbolicInvalid,
-    check_constant_logits,
+    check_constant,
     check_draws,
     check_exact,
     check_float32,
@@ -210,7 +210,46 @@ def _logp_logit_p(impl: Implementation, case: MultinomialCase, dtype: str) -> No
     cases=[ExactCase("logit_p", 3, [2, 1], [0.0, -1000.0], -1000.0 + float(np.log(3)))],
 )
 def _logit_p_constant_extreme(impl: Implementation, case: ExactCase) -> None:
-    check_constant_logits(impl, "Multinomial", case)
+    check_constant(impl, "Multinomial", case)
+
+
+#: Probabilities rounded to six digits: inside PyMC's np.isclose tolerance on sum(p),
+#: far outside float64 rounding.
+ROUNDED_P = [0.2, 0.3, 0.500001]
+
+
+@prop(
+    "Multinomial",
+    "integer_typed_parameters",
+    "integer-typed constant p (p=[0, 0, 1]) and n: exact logp, no error, nothing truncated",
+    cases=[
+        ExactCase("p", 3, [0, 0, 3], [0, 0, 1], 0.0),
+        ExactCase("p", 3, [1, 0, 2], [0, 0, 1], -np.inf),
+        ExactCase("p", np.int16(4), [0, 4], [0, 1], 0.0),
+        ExactCase("p", np.uint8(2), [2, 0], [1, 0], 0.0),
+    ],
+)
+def _integer_typed_parameters(impl: Implementation, case: ExactCase) -> None:
+    check_constant(impl, "Multinomial", case)
+
+
+@prop(
+    "Multinomial",
+    "rounded_constant_p_renormalized",
+    "a constant p within PyMC's tolerance of the simplex is used as p / sum(p)",
+    cases=[
+        ExactCase(
+            "p",
+            3,
+            value,
+            ROUNDED_P,
+            float(stats.multinomial.logpmf(value, 3, np.divide(ROUNDED_P, sum(ROUNDED_P)))),
+        )
+        for value in ([1, 0, 2], [0, 3, 0])
+    ],
+)
+def _rounded_constant_p(impl: Implementation, case: ExactCase) -> None:
+    check_constant(impl, "Multinomial", case)
 
 
 @prop(

@@ -39,7 +39,7 @@ __all__ = [
     "ObservedCase",
     "OffSupportCase",
     "SymbolicInvalid",
-    "check_constant_logits",
+    "check_constant",
     "check_draws",
     "check_exact",
     "check_float32",
@@ -91,16 +91,21 @@ def check_exact(impl: Implementation, dist: str, case: ExactCase) -> None:
     expect_logp(impl, call, logp, case.expected)
 
 
-def check_constant_logits(impl: Implementation, dist: str, case: ExactCase) -> None:
-    """``logp`` with constant logits (``pm.logp(...).eval()``) equals ``case.expected``.
+def check_constant(impl: Implementation, dist: str, case: ExactCase) -> None:
+    """``logp`` with constant inputs (``pm.logp(...).eval()``) equals ``case.expected``.
+
+    The parameter keeps the dtype of ``np.asarray(case.theta)``: a list of
+    ints is an integer-typed ``p`` (or ``a``), as a user writes ``p=[0, 1]``;
+    ``case.n`` is passed as given.
 
     Examples
     --------
     >>> from pymc_bnn.testing import PYMC_BNN
     >>> case = ExactCase("logit_p", None, 1, [0.0, -1000.0], -1000.0)
-    >>> check_constant_logits(PYMC_BNN, "Categorical", case)
+    >>> check_constant(PYMC_BNN, "Categorical", case)
+    >>> check_constant(PYMC_BNN, "Categorical", ExactCase("p", None, 1, [0, 1], 0.0))
     """
-    call = ConstantCall(dist, "logit_p", case.n, np.asarray(case.theta), np.asarray(case.value))
+    call = ConstantCall(dist, case.kind, case.n, np.asarray(case.theta), np.asarray(case.value))
     expect_logp(impl, call, run_logp(impl, call), case.expected)
 
 

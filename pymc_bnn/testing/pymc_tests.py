@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,10 @@ def run_test_modules(
     return outcomes
 
 
+#: A memory address in a test id (``ids=str`` of a function): differs from run to run.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def _test_id(case: ET.Element) -> str:
     """``tests/a/test_b.py::TestC::test_d[x]`` from JUnit's ``tests.a.test_b.TestC`` and name."""
     if not case.get("classname"):  # a module that could not be collected
@@ -196,7 +201,8 @@ def _test_id(case: ET.Element) -> str:
     parts = case.get("classname", "").split(".")
     modules = [i for i, part in enumerate(parts) if part.startswith("test_")]
     split = modules[0] + 1 if modules else len(parts)
-    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], case.get("name", "")])
+    name = _ADDRESS.sub("", case.get("name", ""))
+    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
 
 
 def _outcome(case: ET.Element) -> str:

@@ -100,7 +100,9 @@ def test_run_test_modules_reads_every_outcome(tmp_path):
             "def test_param(x):\n    assert x == 1\n\n"
             "@pytest.mark.xfail(strict=True)\n"
             "def test_xfail():\n    assert False\n\n"
-            "class TestK:\n    def test_skip(self):\n        pytest.skip('no')\n"
+            "class TestK:\n    def test_skip(self):\n        pytest.skip('no')\n\n"
+            "@pytest.mark.parametrize('f', [lambda: 1], ids=str)\n"
+            "def test_id_with_an_address(f):\n    pass\n"
         ),
         "tests/test_broken.py": "import no_such_module_anywhere\n",
     }
@@ -117,5 +119,7 @@ def test_run_test_modules_reads_every_outcome(tmp_path):
         f"{module}::test_param[2]": "failed",
         f"{module}::test_xfail": "xfailed",
         f"{module}::TestK::test_skip": "skipped",
+        # ids=str of a function holds its address, which differs from run to run
+        f"{module}::test_id_with_an_address[<function <lambda>>]": "passed",
         "tests/test_broken.py": "error",
     }

@@ -52,6 +52,7 @@ from pymc_bnn.testing.pymc_tests import (
     compare_with_release,
     copy_test_tree,
     patch_sections,
+    pytest_command,
     touched_sources,
     without_missing_tests,
 )
@@ -378,17 +379,7 @@ def run_patched(args: argparse.Namespace) -> int:
         ]
         if added:
             tests = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                    "-o",
-                    "addopts=",
-                    *added,
-                ],
+                pytest_command("-o", "addopts=", *added),
                 cwd=dest,
                 env=env,
                 capture_output=True,

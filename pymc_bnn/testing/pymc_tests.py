@@ -49,6 +49,7 @@ __all__ = [
     "copy_test_tree",
     "module_of_tests",
     "patch_sections",
+    "pytest_command",
     "run_test_modules",
     "touched_sources",
     "without_missing_tests",
@@ -167,27 +168,32 @@ def run_test_modules(
     be collected shows as one ``"error"`` under its own name.
     """
     report = Path(tempfile.mkdtemp(prefix="pymc-tests-")) / "report.xml"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+    command = pytest_command(
         "-p",
         "no:randomly",
         "--continue-on-collection-errors",
         f"--junit-xml={report}",
         *modules,
-    ]
-    subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
-    outcomes: dict[str, str] = {}
-    if not report.exists():
-        return {module: "error" for module in modules}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        outcomes[_test_id(case)] = _outcome(case)
-    shutil.rmtree(report.parent, ignore_errors=True)
-    return outcomes
+    )
+    try:
+        subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+        if not report.exists():
+            return {module: "error" for module in modules}
+        cases = ET.parse(report).getroot().iter("testcase")
+        return {_test_id(case): _outcome(case) for case in cases}
+    finally:
+        shutil.rmtree(report.parent, ignore_errors=True)
+
+
+def pytest_command(*arguments: str) -> list[str]:
+    """The command line of a fresh pytest process of this interpreter, quiet, no cache.
+
+    Examples
+    --------
+    >>> pytest_command("tests/test_x.py")[-4:]
+    ['-q', '-p', 'no:cacheprovider', 'tests/test_x.py']
+    """
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments]
 
 
 #: A memory address in a test id (``ids=str`` of a function): differs from run to run.

@@ -31,7 +31,10 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         What to do when the features are exactly collinear with the intercept
         (constant or duplicated columns, one-hot groups): ``"drop"`` warns,
         naming the columns, and fixes the redundant columns' coefficients at zero
-        (see :func:`pymc_bnn.multinomial_glm`).
+        (see :func:`pymc_bnn.multinomial_glm`).  A column that is zero on every
+        training row (a level absent from training) keeps its prior, so new rows
+        where it is not zero read as unfamiliar; a list of columns fixes exactly
+        those.
     members : int, default 1
         Independent ADVI fits kept as the chains of one posterior
         (:func:`pymc_bnn.fit_advi`).  The softmax regression's posterior has one

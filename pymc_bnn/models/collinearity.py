@@ -16,6 +16,16 @@ dropped one depends on.  Fixing the coefficients of the dropped columns at zero
 gives an identified model with the same predictions: for an indicator group it
 is reference coding with the group's last level as reference, a constant
 column's effect goes to the intercept, a duplicate's to its first copy.
+
+A column that is zero on every row is left alone.  Its coefficients do not
+enter the likelihood, so their posterior is their prior, independent of every
+other coefficient: no ridge for a sampler to walk.  Keeping them keeps that
+prior's uncertainty for new rows where the column is not zero (an indicator of
+a level absent from training), which is what tells such rows from familiar
+ones.  Fixing them at zero instead makes the model certain about a level it has
+never seen (``benchmarks/results/uncertainty.md``, cover type's wilderness
+areas).  A standardized design (a constant column centred) has its constant
+columns at zero.
 """
 
 from __future__ import annotations
@@ -56,7 +66,7 @@ class Collinearity:
     names : list of str
         The column names (``x0``, ``x1``, ... for an array).
     constant : list of str
-        Constant columns (collinear with the intercept).
+        Constant columns other than zero ones (collinear with the intercept).
     duplicated : list of tuple of str
         Pairs ``(first, copy)`` of identical columns.
     groups : list of tuple of str
@@ -66,6 +76,9 @@ class Collinearity:
         Indices of the columns whose coefficients are fixed at zero by the
         ``"drop"`` remedy: every constant column, every later copy, and the last
         column of every dependent group.
+    zero : list of str
+        Columns that are zero on every row: not dropped (their coefficients
+        keep the prior).
     """
 
     names: list[str]
@@ -73,6 +86,7 @@ class Collinearity:
     duplicated: list[tuple[str, str]] = field(default_factory=list)
     groups: list[tuple[str, ...]] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
+    zero: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.dropped)
@@ -144,10 +158,10 @@ def find_collinearity(
     >>> rng = np.random.default_rng(0)
     >>> z = rng.normal(size=50)
     >>> onehot = np.eye(3)[rng.integers(0, 3, 50)]
-    >>> X = np.column_stack([z, onehot, z, np.full(50, 2.0)])
-    >>> found = find_collinearity(X, ["z", "g1", "g2", "g3", "z_copy", "two"])
-    >>> found.constant, found.duplicated, found.groups
-    (['two'], [('z', 'z_copy')], [('g1', 'g2', 'g3')])
+    >>> X = np.column_stack([z, onehot, z, np.full(50, 2.0), np.zeros(50)])
+    >>> found = find_collinearity(X, ["z", "g1", "g2", "g3", "z_copy", "two", "none"])
+    >>> found.constant, found.duplicated, found.groups, found.zero
+    (['two'], [('z', 'z_copy')], [('g1', 'g2', 'g3')], ['none'])
     >>> [found.names[j] for j in found.dropped]
     ['g3', 'z_copy', 'two']
     """
@@ -167,10 +181,13 @@ def find_collinearity(
     diag = np.abs(np.diag(r))
     if len(diag) < design.shape[1]:  # fewer rows than columns: the rest are dependent
         diag = np.concatenate([diag, np.zeros(design.shape[1] - len(diag))])
-    constant, duplicated, groups, dropped = [], [], [], []
+    constant, duplicated, groups, dropped, zero = [], [], [], [], []
     kept = [0]  # the intercept
     for j in range(1, design.shape[1]):
         column = X[:, j - 1]
+        if not column.any():  # outside the likelihood: its coefficients keep the prior
+            zero.append(names[j - 1])
+            continue
         if np.ptp(column) == 0.0:
             constant.append(names[j - 1])
             dropped.append(j - 1)
@@ -190,7 +207,7 @@ def find_collinearity(
         ]
         groups.append((*members, names[j - 1]))
         dropped.append(j - 1)
-    return Collinearity(names, constant, duplicated, groups, sorted(dropped))
+    return Collinearity(names, constant, duplicated, groups, sorted(dropped), zero)
 
 
 def check_collinearity(

@@ -267,7 +267,10 @@ def multinomial_glm(
         the coefficients, the posterior has a ridge that only the prior bounds,
         and NUTS needs long trajectories (see ``docs/tutorials/softmax-covertype.md``).
         Found by ``pymc_bnn.models.collinearity.find_collinearity`` on the
-        observed rows (nothing is checked without ``y``).
+        observed rows (nothing is checked without ``y``).  A column that is zero
+        on every row is none of these: its coefficients are outside the
+        likelihood and keep their prior, so rows where it is not zero (a level
+        absent from training) show that uncertainty.
 
         * ``"drop"``: warn (``CollinearityWarning``,
           naming the columns) and fix the coefficients of the redundant columns at

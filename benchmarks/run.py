@@ -75,6 +75,9 @@ def main(argv=None) -> None:
         sections.append(nuts_bench.main(["--draws", "100" if quick else "500", "--float32"]))
     elif (RESULTS / "nuts.md").exists():
         sections.append((RESULTS / "nuts.md").read_text())
+    # Zero columns kept or fixed at zero (benchmarks/constant_columns.py, about 15 minutes).
+    if (RESULTS / "constant_columns.md").exists():
+        sections.append((RESULTS / "constant_columns.md").read_text())
     sections.append((Path(__file__).parent / "analysis.md").read_text())
     minutes = (time.perf_counter() - start) / 60
     text = "\n\n".join(

@@ -132,6 +132,22 @@ if "pymc_bnn_categorical_gumbel_max" not in optdb:
     )
 
 
+def _aligned(
+    value: TensorVariable, param: TensorVariable
+) -> tuple[TensorVariable, TensorVariable]:
+    """``value`` and ``param`` with their batch dimensions aligned, as ``pm.Categorical`` does.
+
+    ``param`` has one dimension more than ``value`` (the categories); the one with
+    fewer batch dimensions gets length-1 dimensions on the left.
+    """
+    dim_diff = param.type.ndim - value.type.ndim
+    if dim_diff > 1:
+        value = pt.shape_padleft(value, dim_diff - 1)
+    elif dim_diff < 1:
+        param = pt.shape_padleft(param, 1 - dim_diff)
+    return value, param
+
+
 def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -> TensorVariable:
     """Log-probability of a categorical ``value`` under ``p`` or ``logit_p``.
 
@@ -152,12 +168,7 @@ def categorical_logp(value: TensorVariable, param: TensorVariable, kind: Kind) -
     """
     name = value.name
     k = param.shape[-1]
-    # Align value and param batch dimensions as pm.Categorical does.
-    dim_diff = param.type.ndim - value.type.ndim
-    if dim_diff > 1:
-        value = pt.shape_padleft(value, dim_diff - 1)
-    elif dim_diff < 1:
-        param = pt.shape_padleft(param, 1 - dim_diff)
+    value, param = _aligned(value, param)
 
     in_support = and_integer_valued(pt.and_(pt.ge(value, 0), pt.lt(value, k)), value)
     index = pt.switch(in_support, value, 0).astype("int64")[..., None]
@@ -187,11 +198,7 @@ def categorical_logcdf(value: TensorVariable, param: TensorVariable, kind: Kind)
     """
     name = value.name
     k = param.shape[-1]
-    dim_diff = param.type.ndim - value.type.ndim
-    if dim_diff > 1:
-        value = pt.shape_padleft(value, dim_diff - 1)
-    elif dim_diff < 1:
-        param = pt.shape_padleft(param, 1 - dim_diff)
+    value, param = _aligned(value, param)
     theta = pt.cast(param, "float64")
     upto = pt.le(pt.arange(k), pt.floor(pt.cast(value, "float64"))[..., None])
     inside = pt.and_(pt.ge(value, 0), pt.lt(value, k - 1))

@@ -7,10 +7,7 @@ import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
 from pymc.distributions.distribution import Discrete, SymbolicRandomVariable
 from pymc.distributions.moments.means import _mean
-from pymc.distributions.shape_utils import implicit_size_from_params, rv_size_is_none
-from pymc.pytensorf import normalize_rng_param
 from pytensor.tensor.random.basic import gamma, multinomial, uniform
-from pytensor.tensor.random.utils import normalize_size_param
 from pytensor.tensor.variable import TensorConstant, TensorVariable
 
 from pymc_bnn.distributions.base import ValidatedDiscrete
@@ -18,6 +15,7 @@ from pymc_bnn.distributions.exact import check_categories, log_rising_factorial
 from pymc_bnn.distributions.multinomial import (
     as_trial_count,
     count_mean,
+    count_rv_inputs,
     count_support,
     log_multinomial_coefficient,
     multinomial_support_point,
@@ -50,12 +48,7 @@ class DirichletMultinomialRV(SymbolicRandomVariable):
 
     @classmethod
     def rv_op(cls, n, a, *, size=None, rng=None):
-        n = pt.as_tensor(n)
-        a = pt.as_tensor(a)
-        rng = normalize_rng_param(rng)
-        size = normalize_size_param(size)
-        if rv_size_is_none(size):
-            size = implicit_size_from_params(n, a, ndims_params=cls.ndims_params)
+        n, a, size, rng = count_rv_inputs(cls, n, a, size, rng)
         a64 = pt.cast(a, "float64")
         full = pt.concatenate([size, a.shape[-1:]])
         rng1, g = gamma(a64 + 1.0, scale=1.0, size=full, rng=rng, return_next_rng=True)

@@ -40,12 +40,35 @@ __all__ = [
     "MultinomialProbs",
     "as_trial_count",
     "count_mean",
+    "count_rv_inputs",
     "count_support",
     "log_multinomial_coefficient",
     "mean_of_counts",
     "multinomial_logp",
     "multinomial_support_point",
 ]
+
+
+def count_rv_inputs(cls, n, param, size, rng) -> tuple:
+    """The inputs of a ``(), (k)`` count variable's ``rv_op``: ``n``, ``param``, ``size``, ``rng``.
+
+    Shared by the Multinomial and Dirichlet-multinomial random variables: the
+    generator and size normalized as PyMC's ``rv_op`` do, and a missing ``size``
+    implied by the batch shape of ``n`` and ``param``.
+
+    Examples
+    --------
+    >>> n, p, size, rng = count_rv_inputs(MultinomialProbsRV, 5, [[0.5, 0.5]] * 3, None, None)
+    >>> size.eval()
+    array([3])
+    """
+    n = pt.as_tensor(n)
+    param = pt.as_tensor(param)
+    rng = normalize_rng_param(rng)
+    size = normalize_size_param(size)
+    if rv_size_is_none(size):
+        size = implicit_size_from_params(n, param, ndims_params=cls.ndims_params)
+    return n, param, size, rng
 
 
 class _MultinomialRV(SymbolicRandomVariable):
@@ -56,12 +79,7 @@ class _MultinomialRV(SymbolicRandomVariable):
 
     @classmethod
     def rv_op(cls, n, param, *, size=None, rng=None):
-        n = pt.as_tensor(n)
-        param = pt.as_tensor(param)
-        rng = normalize_rng_param(rng)
-        size = normalize_size_param(size)
-        if rv_size_is_none(size):
-            size = implicit_size_from_params(n, param, ndims_params=cls.ndims_params)
+        n, param, size, rng = count_rv_inputs(cls, n, param, size, rng)
         next_rng, draws = multinomial(
             pt.cast(n, "int64"),
             float64_probs(cls.kind, param),

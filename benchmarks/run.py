@@ -72,7 +72,7 @@ def main(argv=None) -> None:
         sections.append(nuts.read_text())
     # NUTS side by side (pm.sample with each sampler, NumPyro's own): benchmarks/nuts.py.
     if args.nuts:
-        sections.append(nuts_bench.main(["--draws", "100" if quick else "500", "--float32"]))
+        sections.append(nuts_bench.main(["--rows", "1000", "--lengths", "100"] if quick else []))
     elif (RESULTS / "nuts.md").exists():
         sections.append((RESULTS / "nuts.md").read_text())
     # Zero columns kept or fixed at zero (benchmarks/constant_columns.py, about 15 minutes).

@@ -60,7 +60,7 @@ def compile_probabilities(
     features : TensorVariable
         The variable of the features that ``logits`` is built on.
     parameters : list of TensorVariable
-        The random variables ``logits`` depends on, as stored in a posterior.
+        Variables that, with ``features``, fix ``logits``, as stored in a posterior.
 
     Returns
     -------
@@ -209,7 +209,7 @@ class SoftmaxModel:
     # -- prediction ------------------------------------------------------------------
     @cached_property
     def parameters(self) -> list[TensorVariable]:
-        """The free random variables the logits depend on (their draws make a prediction).
+        """The free random variables the logits depend on (what NUTS and ADVI move).
 
         Found once by walking the graph above the logits, which do not change
         after the builder returns.
@@ -217,15 +217,36 @@ class SoftmaxModel:
         upstream = set(ancestors([self.logits]))
         return [rv for rv in self.model.free_RVs if rv in upstream]
 
+    @cached_property
+    def prediction_parameters(self) -> list[TensorVariable]:
+        """The model variables that, with the features, fix the logits; predictions read them.
+
+        The named variables nearest to the logits: the coefficients and intercepts
+        of a softmax regression, each layer's weights and biases of a network
+        (Deterministics, stored in every posterior), rather than the free
+        variables behind them.  How the free variables map to them can depend on
+        the training rows (``multinomial_glm``'s ``parametrization``), so
+        predicting from these needs nothing of those rows.
+        """
+        data = set(self.model.data_vars) | {self.inputs.X_fit}
+        named = {v for v in self.model.named_vars.values() if v not in data}
+        found = set(ancestors([self.logits], blockers=named | data))
+        return [v for v in self.model.named_vars.values() if v in found and v in named]
+
     def _draw_probabilities(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
         """Probabilities ``(chain, draw, rows, classes)`` of rows ``X`` under each draw."""
-        if self._probabilities is None:
-            self._probabilities = compile_probabilities(
-                self.logits, self.inputs.X_fit, self.parameters
+        parameters = self.prediction_parameters
+        missing = [p.name for p in parameters if p.name not in post]
+        if missing:
+            raise ValueError(
+                f"the posterior lacks {missing}, which predictions need (keep the model's "
+                "Deterministics when sampling)."
             )
+        if self._probabilities is None:
+            self._probabilities = compile_probabilities(self.logits, self.inputs.X_fit, parameters)
         chains, draws = post.sizes["chain"], post.sizes["draw"]
         stacks = []
-        for p in self.parameters:
+        for p in parameters:
             values = post[p.name].transpose("chain", "draw", ...).values
             stacks.append(values.reshape(chains * draws, *values.shape[2:]).astype(p.dtype))
         probs = self._probabilities(X, *stacks)

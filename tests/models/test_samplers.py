@@ -86,10 +86,7 @@ def glm_and_distributions_model() -> tuple[pm.Model, list[str]]:
     names = [
         *(f"labels_{i}_{p}" for i in ("zerosum", "none") for p in ("coef", "intercept")),
         *(f"counts_{i}_{p}" for i in ("zerosum", "none") for p in ("coef", "intercept")),
-        "labels_reference_coef_raw",
-        "labels_reference_intercept_raw",
-        "counts_reference_coef_raw",
-        "counts_reference_intercept_raw",
+        *(f"{kind}_reference_{p}" for kind in ("labels", "counts") for p in ("coef", "intercept")),
         "cat_p",
         "mn_logit",
         "dm_a",
@@ -125,7 +122,10 @@ def posterior(which: str, sampler: str):
     assert ran == sampler
     post = idata.posterior.to_dataset()
     if which == "glm":
-        return post[names]
+        # The reference class's coefficients and intercept are zero in every draw.
+        return post[names].isel(
+            classes_reference=slice(1, None), cclasses_reference=slice(1, None)
+        )
     probs = net.predict_proba(idata, _ROWS)
     return xr.Dataset({"probs": probs})
 

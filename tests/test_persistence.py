@@ -252,10 +252,11 @@ def _fake_attrs(**changes):
 
 
 def _fake_posterior(**arrays):
-    """A 2-feature, 2-class softmax regression's draws (3 draws of zeros)."""
+    """A 2-feature, 2-class softmax regression's draws (3 draws; zero intercepts)."""
+    coef = np.broadcast_to([1.0, -1.0], (1, 3, 2, 2)).copy()  # no column fixed at zero
     data = {
-        "y_coef_raw": (("chain", "draw", "features", "raw_classes"), np.zeros((1, 3, 2, 1))),
-        "y_intercept_raw": (("chain", "draw", "raw_classes"), np.zeros((1, 3, 1))),
+        "y_coef": (("chain", "draw", "features", "classes"), coef),
+        "y_intercept": (("chain", "draw", "classes"), np.zeros((1, 3, 2))),
     }
     data.update(arrays)
     return xr.DataTree.from_dict({"posterior": xr.Dataset(data)})
@@ -282,12 +283,12 @@ def test_load_reads_a_model_file_written_by_hand(tmp_path):
         ({"options": [1]}, "options must be a JSON object"),
         ({"options": {"iterations": -1}}, "bad options.*iterations"),
         ({"options": {"identification": "x"}}, "cannot rebuild the model"),
-        ({"classes": [0, 1, 2]}, r"y_coef_raw has shape \(2, 1\).*needs \(2, 2\)"),
+        ({"classes": [0, 1, 2]}, r"y_coef has shape \(2, 2\).*needs \(2, 3\)"),
         ({"classes": [0, 0]}, "classes must be distinct"),
         ({"classes": [0, "a"]}, "labels of one type"),
         ({"classes": [0]}, "at least two labels"),
         ({"features": ["a", "a"]}, "features must be distinct"),
-        ({"features": ["a"], "n_features": 1}, r"y_coef_raw has shape \(2, 1\).*needs \(1, 1\)"),
+        ({"features": ["a"], "n_features": 1}, r"y_coef has shape \(2, 2\).*needs \(1, 2\)"),
         ({"n_features": 3}, "n_features is 3 but 2 features"),
         ({"n_features": True}, "n_features must be a positive integer"),
         ({"fitted": {"fixed_columns": [5]}}, "fitted must be"),
@@ -305,13 +306,13 @@ def test_load_refuses_entries_that_do_not_fit(tmp_path, changes, message):
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
-        ({"y_intercept_raw": ("draw", np.zeros(3))}, "dims.*expected chain, draw first"),
-        ({"y_coef_raw": (("chain", "draw", "f", "c"), np.full((1, 3, 2, 1), np.nan))}, "non-fin"),
-        ({"y_coef_raw": (("chain", "draw", "f", "c"), np.zeros((1, 3, 2, 1), int))}, "not floats"),
+        ({"y_intercept": ("draw", np.zeros(3))}, "dims.*expected chain, draw first"),
+        ({"y_coef": (("chain", "draw", "f", "c"), np.full((1, 3, 2, 2), np.nan))}, "non-fin"),
+        ({"y_coef": (("chain", "draw", "f", "c"), np.zeros((1, 3, 2, 2), int))}, "not floats"),
         (
             {
-                "y_coef_raw": (("chain", "draw", "f", "c"), np.zeros((1, 0, 2, 1))),
-                "y_intercept_raw": (("chain", "draw", "c"), np.zeros((1, 0, 1))),
+                "y_coef": (("chain", "draw", "f", "c"), np.zeros((1, 0, 2, 2))),
+                "y_intercept": (("chain", "draw", "c"), np.zeros((1, 0, 2))),
             },
             "holds no draws",
         ),
@@ -324,9 +325,9 @@ def test_load_refuses_draws_that_do_not_fit(tmp_path, arrays, message):
 
 def test_load_refuses_a_file_without_a_parameter_of_the_model(tmp_path):
     posterior = xr.DataTree.from_dict(
-        {"posterior": _fake_posterior()["posterior"].to_dataset().drop_vars("y_intercept_raw")}
+        {"posterior": _fake_posterior()["posterior"].to_dataset().drop_vars("y_intercept")}
     )
-    with pytest.raises(ValueError, match="lacks the posterior variable 'y_intercept_raw'"):
+    with pytest.raises(ValueError, match="lacks the posterior variable 'y_intercept'"):
         load_estimator(_fake_model(tmp_path / "m.nc", posterior))
 
 

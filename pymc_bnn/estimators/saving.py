@@ -31,7 +31,6 @@ import numpy as np
 import xarray as xr
 from sklearn.utils.validation import check_is_fitted
 
-from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.persistence import SavedModel, read_attrs, read_model, write_model
 
 __all__ = ["SavedModelMixin", "load_estimator"]
@@ -255,15 +254,14 @@ class SavedModelMixin:
         return options
 
     def _check_draws_fit_model(self, file: Path) -> None:
-        """Refuse draws that lack a parameter of the rebuilt model or do not fit its shape."""
+        """Refuse draws that lack a variable predictions read or do not fit its shape."""
         try:
             predictor = self._fitted_predictor()
-            with quick_compile():
-                shapes = predictor.model.eval_rv_shapes()
+            shapes = predictor.prediction_shapes()
         except Exception as err:  # a builder refusing an option names it
             raise ValueError(f"{file}: cannot rebuild the model ({_short(err)})") from err
         posterior = self.posterior_
-        for parameter in predictor.parameters:
+        for parameter in predictor.prediction_parameters:
             name = parameter.name
             if name not in posterior.data_vars:
                 raise ValueError(f"{file}: lacks the posterior variable {name!r}")

@@ -233,6 +233,18 @@ class SoftmaxModel:
         found = set(ancestors([self.logits], blockers=named | data))
         return [v for v in self.model.named_vars.values() if v in found and v in named]
 
+    def prediction_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of one draw of each of :attr:`prediction_parameters`, by name."""
+        shapes = {}
+        for p in self.prediction_parameters:
+            dims = self.model.named_vars_to_dims.get(p.name)
+            if dims is not None and all(d in self.model.coords for d in dims):
+                shapes[p.name] = tuple(len(self.model.coords[d]) for d in dims)
+            else:
+                with quick_compile():
+                    shapes[p.name] = tuple(int(n) for n in pytensor.function([], p.shape)())
+        return shapes
+
     def _draw_probabilities(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
         """Probabilities ``(chain, draw, rows, classes)`` of rows ``X`` under each draw."""
         parameters = self.prediction_parameters

@@ -50,6 +50,13 @@ from pytensor.tensor.variable import TensorVariable
 from pymc_bnn.models.base import SoftmaxModel
 from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
+from pymc_bnn.models.geometry import (
+    Parametrization,
+    centred_intercept,
+    check_parametrization,
+    design_geometry,
+    qr_coefficients,
+)
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
 __all__ = [
@@ -190,6 +197,7 @@ def bnn_layer(
     dims: tuple[str, str] | None = None,
     random_seed: int | np.random.Generator | None = None,
     return_variables: bool = False,
+    geometry: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> TensorVariable | tuple[TensorVariable, LayerVariables]:
     r"""Add a Bayesian dense layer ``activation(inputs @ W + b)`` to the current model.
 
@@ -240,6 +248,15 @@ def bnn_layer(
         Seed of the initial values.
     return_variables : bool, default False
         Also return the layer's :class:`LayerVariables`.
+    geometry : tuple, optional
+        ``(mean, factor)`` of the inputs' rows
+        (:func:`pymc_bnn.models.geometry.design_geometry`; ``factor`` may be None):
+        sample the biases as those of the centred inputs (free ``{name}_b_centered``)
+        and, with a factor, the weights' ``z`` in QR coordinates (free
+        ``{name}_w_qr``, units first), as :func:`bnn_classifier`'s
+        ``parametrization`` does for the first layer.  The weights and biases,
+        and their prior, are those of the default; only the free coordinates
+        differ.
 
     Returns
     -------
@@ -292,17 +309,19 @@ def bnn_layer(
     _ensure_coord(model, dims[1], int(n_units))
 
     rng = np.random.default_rng(random_seed)
-    w_z = pm.Normal(
-        f"{name}_w_z",
-        0.0,
-        1.0,
-        dims=dims,
-        initval=rng.normal(0.0, init_scale, size=(n_in, int(n_units))),
-    )
-    b_z = pm.Normal(f"{name}_b_z", 0.0, 1.0, dims=dims[1:])
+    start = rng.normal(0.0, init_scale, size=(n_in, int(n_units)))
+    mean, factor = (None, None) if geometry is None else geometry
+    if factor is None:
+        w_z = pm.Normal(f"{name}_w_z", 0.0, 1.0, dims=dims, initval=start)
+    else:
+        w_z = qr_coefficients(f"{name}_w_qr", np.ones(start.shape), factor, initval=start)
     w_scale = _scale(f"{name}_w_scale", prior_scale, hierarchical)
     b_scale = _scale(f"{name}_b_scale", bias_scale, hierarchical)
     weights = pm.Deterministic(f"{name}_w", w_scale * w_z, dims=dims)
+    if mean is None:
+        b_z = pm.Normal(f"{name}_b_z", 0.0, 1.0, dims=dims[1:])
+    else:
+        b_z = centred_intercept(f"{name}_b_centered", 1.0, weights / b_scale, mean, int(n_units))
     bias = pm.Deterministic(f"{name}_b", b_scale * b_z, dims=dims[1:])
     # A static width lets the next layer read its fan-in without evaluating a shape.
     output = pt.specify_shape(act(pt.dot(inputs, weights) + bias), (None, int(n_units)))
@@ -494,6 +513,7 @@ def bnn_classifier(
     skip_scale: float | None = None,
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
+    parametrization: Parametrization = "plain",
     random_seed: int | None = None,
 ) -> BayesianNeuralNetwork:
     """Add a Bayesian neural network classifier of ``y`` on ``X`` to the current model.
@@ -552,6 +572,13 @@ def bnn_classifier(
         ``total_size`` on the likelihood), for ADVI.
     dims : tuple of str, default ("obs", "features", "classes")
         Names of the observation, feature and class dimensions.
+    parametrization : {"qr", "centered", "plain"}, default "plain"
+        The free coordinates of the first layer, as for
+        :func:`pymc_bnn.multinomial_glm`: ``"centered"`` samples its biases as
+        those of the centred training rows, ``"qr"`` also its weights' ``z`` in
+        the coordinates of the rows' QR factor
+        (:func:`pymc_bnn.models.geometry.design_geometry`), ``"plain"`` as they
+        are.  The posterior is the same; the geometry NUTS and ADVI walk differs.
     random_seed : int, optional
         Seed of the initial weights and of the minibatch index generator.
 
@@ -581,6 +608,7 @@ def bnn_classifier(
     """
     hidden = _check_hidden(hidden)
     _activation(activation)
+    check_parametrization(parametrization)
     if skip_scale is not None and not (
         isinstance(skip_scale, int | float | np.number)
         and not isinstance(skip_scale, bool)
@@ -602,6 +630,9 @@ def bnn_classifier(
     }
     # The width is known: state it, so bnn_layer need not evaluate the shape.
     a = pt.specify_shape(inputs.X_fit, (None, len(inputs.features)))
+    geometry = _first_layer_geometry(
+        inputs.X.get_value(), scales[0] if hidden else scales[-1], parametrization
+    )
     in_dim, layers = dims[1], []
     for i, units in enumerate(hidden, start=1):
         layer_name = f"{name}_hidden{i}"
@@ -613,6 +644,7 @@ def bnn_classifier(
             dims=(in_dim, f"{layer_name}_units"),
             random_seed=np.random.default_rng(seeds[i - 1]),
             prior_scale=scales[i - 1],
+            geometry=geometry if i == 1 else None,
             **options,
         )
         layers.append(layer)
@@ -625,6 +657,7 @@ def bnn_classifier(
         dims=(in_dim, dims[2]),
         random_seed=np.random.default_rng(seeds[-1]),
         prior_scale=scales[-1],
+        geometry=None if hidden else geometry,
         **options,
     )
     layers.append(out)
@@ -642,6 +675,18 @@ def bnn_classifier(
         layers=layers,
         skip=skip,
     )
+
+
+def _first_layer_geometry(
+    X: np.ndarray, prior_scale, parametrization: str
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The ``geometry`` of the first layer on rows ``X`` for a ``parametrization``."""
+    if parametrization == "plain":
+        return None
+    if isinstance(prior_scale, str):  # "fan_in"
+        prior_scale = 1.0 / np.sqrt(X.shape[1])
+    mean, factor = design_geometry(X, prior_scale)
+    return mean, factor if parametrization == "qr" else None
 
 
 def _skip_layer(name: str, X, scale, dims: tuple[str, str]) -> LayerVariables:

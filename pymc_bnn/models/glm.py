@@ -21,33 +21,32 @@ from typing import Literal
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-import scipy.linalg
 from numpy.typing import ArrayLike
 from pytensor.tensor.variable import TensorVariable
 from scipy.linalg import helmert
 
 from pymc_bnn.models.base import SoftmaxModel
 from pymc_bnn.models.collinearity import COLLINEARITY, check_collinearity
+from pymc_bnn.models.geometry import (
+    Parametrization,
+    centred_intercept,
+    check_parametrization,
+    design_geometry,
+    qr_coefficients,
+)
 from pymc_bnn.models.inputs import add_inputs, add_likelihood
 
 __all__ = [
     "IDENTIFICATIONS",
-    "PARAMETRIZATIONS",
     "Identification",
     "MultinomialGLM",
-    "Parametrization",
     "PriorFactory",
-    "design_geometry",
     "multinomial_glm",
 ]
 
 Identification = Literal["zerosum", "reference", "none"]
 IDENTIFICATIONS: tuple[str, ...] = ("zerosum", "reference", "none")
 """The accepted values of ``identification``."""
-
-Parametrization = Literal["qr", "centered", "plain"]
-PARAMETRIZATIONS: tuple[str, ...] = ("qr", "centered", "plain")
-"""The accepted values of ``parametrization``."""
 
 PriorFactory = Callable[[str, tuple[int, ...]], TensorVariable]
 """``factory(name, shape)`` registers and returns a free random variable of that shape."""
@@ -169,97 +168,6 @@ def _plain_block(
     return _identify(name, free, dims, identification, batch_shape, kept), free
 
 
-def design_geometry(
-    X: ArrayLike, prior_scale: float | ArrayLike = 2.5
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""The centre and the whitening factor of a design, as ``parametrization="qr"`` uses them.
-
-    Returns the column means :math:`m` and the upper-triangular :math:`R` with
-
-    .. math::
-
-       R^\top R = \tfrac{1}{n} (X - m)^\top (X - m)
-                 + \tfrac{1}{n} \operatorname{diag}(s)^{-2},
-
-    the ``R`` of a QR decomposition of the centred design scaled by
-    :math:`1/\sqrt{n}` (Stan's QR reparametrisation), with the coefficients' prior
-    precision added so that ``R`` is invertible for every design, collinear or
-    with fewer rows than columns.  With :math:`\theta = R \beta` the centred
-    design's logits are :math:`(X - m) R^{-1} \theta`, whose columns are
-    uncorrelated.
-
-    Parameters
-    ----------
-    X : array_like, shape (rows, features)
-        The design (only the columns whose coefficients are free).
-    prior_scale : float or array_like, default 2.5
-        The coefficients' prior standard deviation, a number or one per feature.
-
-    Returns
-    -------
-    mean : numpy.ndarray, shape (features,)
-    factor : numpy.ndarray, shape (features, features)
-        Upper triangular, positive diagonal.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(500, 3)) @ np.array([[1, 0.9, 0], [0, 0.4, 0], [0, 0, 2]])
-    >>> m, R = design_geometry(X)
-    >>> Z = (X - m) @ np.linalg.inv(R)  # whitened design: identity covariance, nearly
-    >>> bool(np.allclose(Z.T @ Z / len(X), np.eye(3), atol=1e-4))
-    True
-    """
-    X = np.asarray(X, dtype=np.float64)
-    n, f = X.shape
-    mean = X.mean(axis=0) if n else np.zeros(f)
-    centred = X - mean
-    scale = np.broadcast_to(np.asarray(prior_scale, dtype=np.float64), (f,))
-    gram = (centred.T @ centred + np.diag(1.0 / scale**2)) / max(n, 1)
-    return mean, np.linalg.cholesky(gram).T
-
-
-def _row_scales(scale: np.ndarray, rows: int, columns: int) -> np.ndarray:
-    """The coefficients' prior standard deviations as a ``(rows, columns)`` array."""
-    return np.broadcast_to(scale, (rows, columns)).astype(np.float64)
-
-
-def _qr_block(
-    name: str, scales: np.ndarray, factor: np.ndarray
-) -> tuple[TensorVariable, TensorVariable]:
-    """The free coefficients ``beta = R^{-1} theta`` with ``theta`` the sampled ``{name}_qr``.
-
-    ``beta``'s columns have independent Normal priors of ``scales`` (``(rows,
-    columns)``), so each column of ``theta = R beta`` is multivariate Normal with
-    covariance ``R diag(s^2) R^T``: the prior, hence the posterior, of ``beta``
-    is exactly that of the plain parametrization.
-    """
-    rows, columns = scales.shape
-    covs = [factor @ np.diag(scales[:, c] ** 2) @ factor.T for c in range(columns)]
-    if all(np.array_equal(scales[:, c], scales[:, 0]) for c in range(columns)):
-        chol = np.linalg.cholesky(covs[0])
-    else:
-        chol = np.linalg.cholesky(np.stack(covs))
-    theta = pm.MvNormal(f"{name}_qr", mu=np.zeros(rows), chol=chol, shape=(columns, rows))
-    inverse = pt.as_tensor(scipy.linalg.solve_triangular(factor, np.eye(rows)))
-    return pt.dot(inverse, theta.T), theta
-
-
-def _centred_intercept(
-    name: str, scale: float, coef_free: TensorVariable, mean: np.ndarray, columns: int
-) -> TensorVariable:
-    """The free intercepts ``alpha = a - m @ beta`` with ``a`` the sampled ``{name}_centered``.
-
-    ``a`` is the intercept of the centred design ``X - m``.  Its prior,
-    ``Normal(m @ beta, scale)`` given the coefficients ``beta``, makes
-    ``alpha`` ``Normal(0, scale)`` and independent of ``beta``, as in the plain
-    parametrization; the map ``(a, beta) -> (alpha, beta)`` has Jacobian 1.
-    """
-    shift = pt.dot(pt.as_tensor(mean), coef_free)
-    centred = pm.Normal(f"{name}_centered", mu=shift, sigma=scale, shape=(columns,))
-    return centred - shift
-
-
 def _parameters(
     name: str,
     X_free: np.ndarray,
@@ -290,11 +198,11 @@ def _parameters(
     qr = parametrization == "qr" and coef_prior is None
     centred = parametrization in ("qr", "centered") and intercept_prior is None
     columns = k - 1 if identification != "none" else k
-    scales = _row_scales(scale, X_free.shape[1], columns)
+    scales = np.broadcast_to(scale, (X_free.shape[1], columns)).astype(np.float64)
     mean, factor = design_geometry(X_free, scales.mean(axis=1)) if qr or centred else (0, 0)
     coef_name = f"{name}_coef"
     if qr:
-        coef_free, _ = _qr_block(coef_name, scales, factor)
+        coef_free = qr_coefficients(f"{coef_name}_qr", scales, factor)
         coef = _identify(coef_name, coef_free, dims, identification, (f,), kept)
     else:
         coef, coef_free = _plain_block(
@@ -302,7 +210,9 @@ def _parameters(
         )
     intercept_name = f"{name}_intercept"
     if centred:
-        free = _centred_intercept(intercept_name, intercept_scale, coef_free, mean, columns)
+        free = centred_intercept(
+            f"{intercept_name}_centered", intercept_scale, coef_free, mean, columns
+        )
         intercept = _identify(intercept_name, free, (cls_dim,), identification, (), None)
     else:
         intercept, _ = _plain_block(
@@ -466,7 +376,8 @@ def multinomial_glm(
           ``{name}_intercept_centered``, and the coefficients as ``theta = R
           beta``, free variable ``{name}_coef_qr`` (classes first), with ``R``
           the triangular factor of the centred design
-          (:func:`design_geometry`, Stan's QR reparametrisation), so that the
+          (:func:`pymc_bnn.models.geometry.design_geometry`, Stan's QR
+          reparametrisation), so that the
           logits' directions are uncorrelated.  The default: NUTS reached the
           highest minimum effective sample size per second with it at every
           data size measured (``benchmarks/results/nuts.md``).
@@ -518,10 +429,7 @@ def multinomial_glm(
     ('a', 'b', 'c')
     """
     _check_options(identification, prior_scale, intercept_scale)
-    if parametrization not in PARAMETRIZATIONS:
-        raise ValueError(
-            f"parametrization must be one of {list(PARAMETRIZATIONS)}; got {parametrization!r}."
-        )
+    check_parametrization(parametrization)
     if isinstance(collinearity, str) and collinearity not in COLLINEARITY:
         raise ValueError(
             f"collinearity must be one of {list(COLLINEARITY)} or a list of columns; "

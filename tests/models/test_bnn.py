@@ -123,7 +123,7 @@ def test_prediction_matches_the_model_logits(activation):
         prior = pm.sample_prior_predictive(  # only the draws matter: compile them cheaply
             7,
             random_seed=SEED,
-            var_names=["logits", *(p.name for p in net.parameters)],
+            var_names=["logits", *(p.name for p in net.prediction_parameters)],
             compile_kwargs={"mode": "FAST_COMPILE"},
         )
     expected = softmax(prior["prior"]["logits"].values, axis=-1)
@@ -361,3 +361,44 @@ def test_fit_advi_starts_from_small_standard_deviations():
         pm.Normal("x", shape=3)
         _, approx = fit_advi(1, learning_rate=1e-9, draws=1, progressbar=False, random_seed=0)
     np.testing.assert_allclose(approx.std.eval(), 0.1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("parametrization", ["centered", "qr"])
+def test_first_layer_parametrizations_have_the_plain_posterior(parametrization):
+    """Oracle: the change of variables, as for multinomial_glm.  At any point of the
+    reparametrized network, the plain network's log-density at the same weights and
+    biases differs by the log-Jacobian alone (0 for the centred biases,
+    ``-units * log det R`` for the first layer's weights in QR coordinates), and the
+    first layer starts from the same weights."""
+    rng = np.random.default_rng(SEED)
+    X = np.column_stack([rng.normal(size=(60, 2)) + 2.0, rng.integers(0, 2, (60, 2))])
+    y = rng.integers(0, 3, 60)
+    models = {}
+    for kind in ("plain", parametrization):
+        with pm.Model() as model:
+            net = bnn_classifier("y", X, y, hidden=(4,), parametrization=kind, random_seed=0)
+        models[kind] = (model, net)
+    model, net = models[parametrization]
+    plain, _ = models["plain"]
+    layer = net.layers[0]
+    values = pytensor.function(
+        model.value_vars,
+        model.replace_rvs_by_values([layer.weights, layer.bias]),
+        on_unused_input="ignore",
+    )
+    start_w = plain.initial_point()["y_hidden1_w_z"] * layer.prior_scale
+    first = values(*(model.initial_point()[v.name] for v in model.value_vars))[0]
+    np.testing.assert_allclose(first, start_w, rtol=1e-10, atol=1e-12)
+    _, factor = pb.models.geometry.design_geometry(X, layer.prior_scale)
+    jacobian = -4 * np.log(np.diag(factor)).sum() if parametrization == "qr" else 0.0
+    logp, logp_plain = model.compile_logp(), plain.compile_logp()
+    start = model.initial_point()
+    for _ in range(5):
+        point = {name: rng.normal(0.0, 0.5, size=v.shape) for name, v in start.items()}
+        w, b = values(*(point[v.name] for v in model.value_vars))
+        free = dict(point)
+        for name in ("y_hidden1_w_qr", "y_hidden1_b_centered"):
+            free.pop(name, None)
+        free["y_hidden1_w_z"] = w / layer.prior_scale
+        free["y_hidden1_b_z"] = b / 1.0  # bias_scale
+        np.testing.assert_allclose(logp(point) - logp_plain(free), jacobian, rtol=0, atol=1e-8)

@@ -261,7 +261,7 @@ def test_parametrizations_have_the_plain_posterior(identification, parametrizati
     )
     logp, logp_plain = model.compile_logp(), plain.compile_logp()
     columns = 3 if identification == "none" else 2
-    _, factor = pb.models.glm.design_geometry(X, 2.5)
+    _, factor = pb.models.geometry.design_geometry(X, 2.5)
     jacobian = -columns * np.log(np.diag(factor)).sum() if parametrization == "qr" else 0.0
     rng = np.random.default_rng(SEED + 1)
     start = model.initial_point()

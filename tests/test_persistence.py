@@ -369,7 +369,7 @@ def test_a_file_edited_in_place_is_refused_by_its_checksum(tmp_path):
     _refused(path, "edited")
     path = _fake_model(tmp_path / "n.nc")
     with h5py.File(path, "r+") as f:  # the draws edited
-        f["posterior/y_coef_raw"][0, 0, 0, 0] = 5.0
+        f["posterior/y_coef"][0, 0, 0, 0] = 5.0
     _refused(path)
 
 

@@ -34,10 +34,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn.estimators.saving import SavedModelMixin
+from pymc_bnn.models.geometry import check_parametrization
 from pymc_bnn.models.inference import fit_advi
 from pymc_bnn.models.nuts import resolve_sampler, sample_nuts
+from pymc_bnn.models.predictive import DTYPES, PosteriorPredictive
 from pymc_bnn.runtime import blas_limits, interruptible
-from pymc_bnn.uncertainty import MEASURES, entropy_decomposition, uncertainty_scores
+from pymc_bnn.uncertainty import MEASURES, uncertainty_scores
 
 __all__ = ["MAX_PROBABILITY", "Method"]
 
@@ -48,8 +50,10 @@ posterior mean class probability of a row (that of its predicted class)."""
 _NAME = "y"
 """Name of the likelihood in every model the estimators build."""
 
-_CHUNK_ELEMENTS = 2_000_000
-"""Predictions are computed in chunks of rows holding at most this many probabilities."""
+_PREDICTORS: dict[tuple, Any] = {}
+"""Models rebuilt for prediction in this process, by structure, most recently used last:
+an unpickled copy of an estimator (a worker's, say) reuses the compiled prediction."""
+_MAX_PREDICTORS = 8
 
 Method = Literal["advi", "nuts"]
 
@@ -128,6 +132,11 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("batch_size (minibatches) works with method='advi' only.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive; got {self.learning_rate!r}.")
+        if self.prediction_dtype not in DTYPES:
+            raise ValueError(
+                f"prediction_dtype must be one of {list(DTYPES)}; got {self.prediction_dtype!r}."
+            )
+        check_parametrization(self.parametrization)
         if self.method == "nuts":
             resolve_sampler(self.nuts_sampler)  # refuse a missing sampler before building
 
@@ -235,25 +244,59 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state.pop("_predictor", None)  # holds the PyMC model; rebuilt after unpickling
+        # The PyMC model and the compiled prediction: rebuilt after unpickling, once per
+        # process (_PREDICTORS), not once per unpickled copy.
+        state.pop("_predictor", None)
+        state.pop("_predictives", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._predictor = None
 
+    def _structure(self) -> tuple:
+        """What the rebuilt model's graph depends on: equal keys predict through one graph."""
+        options = {**self._options(), **self._fitted_options()}
+        names = getattr(self, "feature_names_in_", None)
+        return (
+            type(self).__name__,
+            repr(sorted(options.items())),
+            int(self.n_features_in_),
+            None if names is None else tuple(map(str, names)),
+            tuple(self.classes_.tolist()),
+        )
+
     def _fitted_predictor(self):
         check_is_fitted(self, "idata_")
         if getattr(self, "_predictor", None) is None:
-            with pm.Model():
-                self._predictor = self._build(
-                    self._frame(np.zeros((1, self.n_features_in_))),
-                    None,
-                    classes=self.classes_,
-                    batch_size=None,
-                    random_seed=None,
-                )
+            key = self._structure()
+            predictor = _PREDICTORS.pop(key, None)
+            if predictor is None:
+                with pm.Model():
+                    predictor = self._build(
+                        self._frame(np.zeros((1, self.n_features_in_))),
+                        None,
+                        classes=self.classes_,
+                        batch_size=None,
+                        random_seed=None,
+                    )
+            _PREDICTORS[key] = predictor  # most recently used last
+            while len(_PREDICTORS) > _MAX_PREDICTORS:
+                _PREDICTORS.pop(next(iter(_PREDICTORS)))
+            self._predictor = predictor
         return self._predictor
+
+    def _predictive(self) -> PosteriorPredictive:
+        """The posterior's draws stacked for prediction, in ``prediction_dtype`` (cached)."""
+        check_is_fitted(self, "idata_")
+        cache = self.__dict__.setdefault("_predictives", {})
+        key = (id(self.idata_), self.prediction_dtype)
+        if key not in cache:
+            cache.clear()
+            cache[key] = self._fitted_predictor().predictive(
+                self.idata_, dtype=self.prediction_dtype
+            )
+        return cache[key]
 
     @property
     def model_(self) -> pm.Model:
@@ -289,13 +332,6 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "idata_")
         return validate_data(self, X, reset=False, dtype=np.float64)
 
-    def _chunks(self, X: np.ndarray):
-        n_draws = self.posterior_.sizes["chain"] * self.posterior_.sizes["draw"]
-        rows = max(1, _CHUNK_ELEMENTS // (n_draws * len(self.classes_)))
-        predictor = self._fitted_predictor()
-        for start in range(0, len(X), rows):
-            yield predictor.predict_proba(self.idata_, X[start : start + rows])
-
     def predict_proba_draws(self, X: ArrayLike) -> xr.DataArray:
         """Class probabilities of rows ``X`` under each posterior draw.
 
@@ -309,10 +345,25 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             Dims ``(chain, draw, obs, classes)``, the classes labelled by
             :attr:`classes_`.  Pass it to any function of :mod:`pymc_bnn.uncertainty`.
         """
-        return xr.concat(list(self._chunks(self._validated(X))), dim="obs")
+        probs = self._predictive().probabilities(self._validated(X))
+        post = self.posterior_
+        return xr.DataArray(
+            probs,
+            dims=("chain", "draw", "obs", "classes"),
+            coords={
+                "chain": post["chain"].values,
+                "draw": post["draw"].values,
+                "classes": self.classes_,
+            },
+            name=f"{_NAME}_probs",
+        )
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Posterior mean class probabilities of rows ``X``.
+
+        Every chain and draw of the posterior counts (an ensemble of ADVI fits
+        stored as chains is pooled).  Computed in chunks of rows, each in one
+        compiled pass: the per-draw probabilities are never all held at once.
 
         Parameters
         ----------
@@ -323,9 +374,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
         numpy.ndarray, shape (n_samples, n_classes)
             Columns in the order of :attr:`classes_`.
         """
-        X = self._validated(X)
-        chunks = [p.mean(("chain", "draw")).values for p in self._chunks(X)]
-        return np.concatenate(chunks, axis=0)
+        return self._predictive().mean(self._validated(X))
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The class of largest posterior mean probability for each row of ``X``.
@@ -345,13 +394,15 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
     def predict_uncertainty(self, X: ArrayLike, *, proba: bool = False) -> pd.DataFrame:
         """The uncertainty measures of :mod:`pymc_bnn.uncertainty` for each row of ``X``.
 
+        Computed with the mean probabilities in one pass over the posterior's
+        draws (chains and draws pooled), chunk by chunk.
+
         Parameters
         ----------
         X : array_like or pandas.DataFrame, shape (n_samples, n_features)
         proba : bool, default False
             Also give the posterior mean class probabilities, as columns
-            ``p_<class>`` before the measures (one pass over the posterior
-            instead of two).
+            ``p_<class>`` before the measures.
 
         Returns
         -------
@@ -366,26 +417,22 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             minus its ``"least_confidence"`` score.
         """
         index = X.index if isinstance(X, pd.DataFrame) else None
-        parts = []
-        for probs in self._chunks(self._validated(X)):
-            part = {}
-            if proba:
-                mean = probs.mean(("chain", "draw")).values
-                part = {f"p_{c}": mean[:, k] for k, c in enumerate(self.classes_)}
-            parts_of = entropy_decomposition(probs)
-            for measure in MEASURES:
-                values = getattr(parts_of, measure, None)
-                if values is None:
-                    values = uncertainty_scores(probs, measure)
-                if measure == "least_confidence":  # 1 - max probability: report max p
-                    measure = MAX_PROBABILITY
-                    values = probs.mean(("chain", "draw")).values.max(axis=-1)
-                part[measure] = np.asarray(values)
-            parts.append(pd.DataFrame(part))
-        table = pd.concat(parts, ignore_index=True)
-        if index is not None:
-            table.index = index
-        return table
+        parts = self._predictive().uncertainty(self._validated(X))
+        mean = parts["mean"]
+        columns = {}
+        if proba:
+            columns = {f"p_{c}": mean[:, k] for k, c in enumerate(self.classes_)}
+        draws = None
+        for measure in MEASURES:
+            if measure == "least_confidence":  # 1 - max probability: report max p
+                columns[MAX_PROBABILITY] = mean.max(axis=-1, initial=0.0)
+            elif measure in parts:
+                columns[measure] = parts[measure]
+            else:  # a measure the one-pass summary does not compute: from the draws
+                if draws is None:
+                    draws = self.predict_proba_draws(X)
+                columns[measure] = np.asarray(uncertainty_scores(draws, measure))
+        return pd.DataFrame(columns, index=index)
 
 
 _COMMON_PARAMETERS = """
@@ -416,6 +463,15 @@ _COMMON_PARAMETERS = """
         two cores at once (measured in ``benchmarks/results/nuts.md``).
     batch_size : int, optional
         Fit ADVI on random minibatches of this many rows (for large data).
+    parametrization : {"qr", "centered", "plain"}, default "qr"
+        The free coordinates NUTS and ADVI move in (see
+        :func:`pymc_bnn.multinomial_glm`; for the network, its first layer): the
+        posterior is the same, the geometry differs.
+    prediction_dtype : {"float64", "float32"}, default "float64"
+        Precision of the predictions (``predict_proba``, ``predict_uncertainty``,
+        ``predict_proba_draws``).  float32 halves the memory and runs faster; the
+        difference in the probabilities is measured in
+        ``benchmarks/results/prediction.md``.
     compile_mode : str, optional
         PyTensor compilation mode of the fit, e.g. ``"JAX"`` (needs JAX; the
         ADVI steps compile in about 2 s where Numba takes up to a minute on an

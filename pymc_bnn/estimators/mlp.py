@@ -76,7 +76,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(bnn_classifier)
-    _builder_options = ("hidden", "activation", "prior_scale", "skip_scale")
+    _builder_options = ("hidden", "activation", "prior_scale", "skip_scale", "parametrization")
 
     def __init__(
         self,
@@ -95,6 +95,8 @@ class BayesianMLPClassifier(_BayesianClassifier):
         chains: int = 2,
         n_jobs: int | None = 1,
         batch_size: int | None = None,
+        parametrization: str = "qr",
+        prediction_dtype: str = "float64",
         compile_mode: str | None = None,
         random_state: int | np.random.RandomState | None = None,
         progressbar: bool = True,

@@ -79,7 +79,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(multinomial_glm)
-    _builder_options = ("prior_scale", "identification", "collinearity")
+    _builder_options = ("prior_scale", "identification", "collinearity", "parametrization")
 
     def __init__(
         self,
@@ -97,6 +97,8 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         chains: int = 2,
         n_jobs: int | None = 1,
         batch_size: int | None = None,
+        parametrization: str = "qr",
+        prediction_dtype: str = "float64",
         compile_mode: str | None = None,
         random_state: int | np.random.RandomState | None = None,
         progressbar: bool = True,

@@ -13,10 +13,8 @@ from functools import cached_property
 import numpy as np
 import pymc as pm
 import pytensor
-import pytensor.tensor as pt
 import xarray as xr
 from numpy.typing import ArrayLike
-from pytensor.graph.replace import vectorize_graph
 from pytensor.graph.traversal import ancestors
 from pytensor.tensor.variable import TensorVariable
 
@@ -30,6 +28,7 @@ from pymc_bnn.models.data import (
     column_names,
 )
 from pymc_bnn.models.inputs import ModelInputs
+from pymc_bnn.models.predictive import PosteriorPredictive, compile_predictive, prediction_backend
 
 __all__ = ["SoftmaxModel"]
 
@@ -40,57 +39,6 @@ def posterior_dataset(idata, group: str = "posterior") -> xr.Dataset:
         idata = idata[group] if group in idata.children else idata
         return idata.to_dataset()
     return idata
-
-
-def compile_probabilities(
-    logits: TensorVariable, features: TensorVariable, parameters: list[TensorVariable]
-) -> Callable[..., np.ndarray]:
-    """Compile the class probabilities of new rows for a whole stack of posterior draws.
-
-    The model's own graph is reused: :func:`pytensor.graph.replace.vectorize_graph`
-    replaces ``features`` (the data container, or the minibatch view the logits
-    were built on) by a new matrix of rows and each parameter by a stack of
-    draws, batching the graph over a leading draw axis.  A new layer type or
-    activation therefore needs no second implementation for prediction.
-
-    Parameters
-    ----------
-    logits : TensorVariable
-        The logits the likelihood sees, ``(rows, classes)``.
-    features : TensorVariable
-        The variable of the features that ``logits`` is built on.
-    parameters : list of TensorVariable
-        Variables that, with ``features``, fix ``logits``, as stored in a posterior.
-
-    Returns
-    -------
-    callable
-        ``f(X, *draws)`` with ``X`` of shape ``(rows, features)`` and one array
-        ``(draws, *shape)`` per parameter; returns probabilities ``(draws, rows,
-        classes)``.
-
-    Examples
-    --------
-    >>> import numpy as np, pymc as pm
-    >>> with pm.Model():
-    ...     X = pm.Data("X", np.zeros((1, 2)))
-    ...     w = pm.Normal("w", shape=(2, 3))
-    >>> f = compile_probabilities(pt.dot(X, w), X, [w])
-    >>> f(np.ones((4, 2)), np.zeros((5, 2, 3))).shape  # 5 draws, 4 rows, 3 classes
-    (5, 4, 3)
-    """
-    rows = pt.matrix("rows", dtype=features.dtype)
-    stacks = [
-        pt.tensor(f"{p.name}_draws", shape=(None, *p.type.shape), dtype=p.dtype)
-        for p in parameters
-    ]
-    # vectorize_graph rebuilds every node from its new inputs, so static shapes the
-    # model's graph inferred from its own data (a minibatch's rows) do not carry over.
-    replace = {features: rows, **dict(zip(parameters, stacks, strict=True))}
-    batched = pt.special.softmax(vectorize_graph(logits, replace=replace), axis=-1)
-    # Called once per chunk of rows, each node on a whole stack of draws: quick_compile.
-    with quick_compile():
-        return pytensor.function([rows, *stacks], batched, on_unused_input="ignore")
 
 
 def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +60,7 @@ def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
 class SoftmaxModel:
     """Base of the model handles built by pymc_bnn: holds the variables and predicts.
 
-    Prediction goes through the model's own graph (:func:`compile_probabilities`),
+    Prediction goes through the model's own graph (:func:`compile_predictive`),
     compiled once per handle on first use, so the builders define each model once.
 
     Attributes
@@ -134,7 +82,7 @@ class SoftmaxModel:
     inputs: ModelInputs
     logits: TensorVariable
     likelihood: TensorVariable
-    _probabilities: Callable | None = field(default=None, init=False, repr=False, compare=False)
+    _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def member_starts(
         self, members: int, random_seed: int | np.random.Generator | None = None
@@ -245,8 +193,72 @@ class SoftmaxModel:
                     shapes[p.name] = tuple(int(n) for n in pytensor.function([], p.shape)())
         return shapes
 
-    def _draw_probabilities(self, post: xr.Dataset, X: np.ndarray) -> np.ndarray:
-        """Probabilities ``(chain, draw, rows, classes)`` of rows ``X`` under each draw."""
+    def compiled_predictive(
+        self, summary: str, dtype: str = "float64", backend: str | None = None
+    ) -> Callable:
+        """The compiled function of ``summary`` (:func:`compile_predictive`), compiled once.
+
+        Cached in the handle by summary, precision and backend.
+        """
+        backend = backend or prediction_backend()
+        key = (summary, dtype, backend)
+        if key not in self._compiled:
+            self._compiled[key] = compile_predictive(
+                self.logits,
+                self.inputs.X_fit,
+                self.prediction_parameters,
+                summary,
+                dtype=dtype,
+                backend=backend,
+            )
+        return self._compiled[key]
+
+    def predictive(
+        self,
+        idata: xr.DataTree | xr.Dataset,
+        *,
+        group: str = "posterior",
+        dtype: str = "float64",
+        backend: str | None = None,
+    ) -> PosteriorPredictive:
+        """The class probabilities of new rows under the draws of ``idata``, and summaries.
+
+        Parameters
+        ----------
+        idata : DataTree or Dataset
+            Result of ``pm.sample`` / ``approx.sample`` (its ``group`` is used), or
+            the group itself.  Every chain and draw is used, pooled.
+        group : str, default "posterior"
+        dtype : {"float64", "float32"}, default "float64"
+            Precision of the computation.  float32 halves the memory and runs
+            faster, at a cost in the probabilities measured in
+            ``benchmarks/results/prediction.md``.
+        backend : str, optional
+            PyTensor mode (:func:`pymc_bnn.models.predictive.prediction_backend`).
+
+        Returns
+        -------
+        PosteriorPredictive
+            Its ``probabilities(X)``, ``mean(X)`` and ``uncertainty(X)`` take
+            rows as a 2-D array of the model's features.
+
+        Raises
+        ------
+        ValueError
+            If the posterior lacks a variable of :attr:`prediction_parameters`.
+
+        Examples
+        --------
+        >>> import numpy as np, pymc as pm
+        >>> from pymc_bnn import multinomial_glm
+        >>> with pm.Model():
+        ...     glm = multinomial_glm("y", np.eye(3), ["a", "b", "c"])
+        ...     prior = pm.sample_prior_predictive(10, random_seed=0)
+        >>> pp = glm.predictive(prior, group="prior")
+        >>> pp.mean(np.zeros((2, 3))).shape, sorted(pp.uncertainty(np.zeros((2, 3))))
+        ((2, 3), ['aleatoric', 'epistemic', 'mean', 'total'])
+        """
+        post = posterior_dataset(idata, group)
         parameters = self.prediction_parameters
         missing = [p.name for p in parameters if p.name not in post]
         if missing:
@@ -254,15 +266,24 @@ class SoftmaxModel:
                 f"the posterior lacks {missing}, which predictions need (keep the model's "
                 "Deterministics when sampling)."
             )
-        if self._probabilities is None:
-            self._probabilities = compile_probabilities(self.logits, self.inputs.X_fit, parameters)
+        backend = backend or prediction_backend()
         chains, draws = post.sizes["chain"], post.sizes["draw"]
         stacks = []
         for p in parameters:
             values = post[p.name].transpose("chain", "draw", ...).values
-            stacks.append(values.reshape(chains * draws, *values.shape[2:]).astype(p.dtype))
-        probs = self._probabilities(X, *stacks)
-        return probs.reshape(chains, draws, *probs.shape[1:])
+            values = values.reshape(chains * draws, *values.shape[2:])
+            stacks.append(np.ascontiguousarray(values, dtype=dtype))
+        shapes = self.prediction_shapes()
+        return PosteriorPredictive(
+            lambda summary: self.compiled_predictive(summary, dtype, backend),
+            stacks,
+            chains=chains,
+            draws=draws,
+            n_classes=len(self.classes),
+            width=max(shape[-1] for shape in shapes.values()),
+            dtype=dtype,
+            pad=backend == "JAX",
+        )
 
     def _check_new_X(self, X: ArrayLike, name: str) -> np.ndarray:
         names = column_names(X)
@@ -367,7 +388,7 @@ class SoftmaxModel:
         """
         post = posterior_dataset(idata, group)
         arr = np.asarray(self.X.get_value()) if X is None else self._check_new_X(X, "X")
-        probs = self._draw_probabilities(post, arr)
+        probs = self.predictive(post).probabilities(arr)
         obs, _, cls = self.dims
         return xr.DataArray(
             probs,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 import pytest
 from scipy.special import softmax
 
 import pymc_bnn as pb
-from pymc_bnn.models.base import compile_probabilities
+from pymc_bnn.models.predictive import compile_predictive
 
 RTOL, ATOL = 1e-10, 1e-14
 
@@ -102,12 +103,14 @@ def test_compiled_once_per_handle():
         glm = pb.multinomial_glm("y", X, y)
     post = _prior(model, glm)
     glm.predict_proba(post, X[:3])
-    compiled = glm._probabilities
+    compiled = dict(glm._compiled)
     glm.predict_proba(post, X[:5])
-    assert glm._probabilities is compiled
+    glm.predictive(post).mean(X[:4])
+    assert all(glm._compiled[key] is f for key, f in compiled.items())
+    assert sorted(summary for summary, *_ in glm._compiled) == ["draws", "mean"]
 
 
-def test_compile_probabilities_compiles_without_numba_or_c():
+def test_without_jax_prediction_compiles_without_numba_or_c():
     # quick_compile: Numba's compile of the probabilities cost 13-19 s per model on an
     # empty cache (the demo, 2026-12-03) for a function called once per chunk of rows.
     from pytensor.link.vm import VMLinker
@@ -115,19 +118,71 @@ def test_compile_probabilities_compiles_without_numba_or_c():
     with pm.Model():
         X = pm.Data("X", np.zeros((1, 2)))
         w = pm.Normal("w", shape=(2, 3))
-    f = compile_probabilities(X @ w, X, [w])
+    f = compile_predictive(X @ w, X, [w], backend="FAST_COMPILE")
     assert isinstance(f.maker.linker, VMLinker)  # not Numba's linker
     assert f.maker.linker.c_thunks is False  # Python thunks: no C compiler either
 
 
-def test_compile_probabilities_batches_over_draws():
-    """Each draw's probabilities equal the unbatched softmax of that draw."""
+@pytest.mark.parametrize("backend", ["FAST_COMPILE", "JAX"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_summary_equals_numpy_of_each_draw(backend, dtype):
+    """Oracle: softmax of each draw's logits in numpy (float64), their mean, and the
+    entropy decomposition of pymc_bnn.uncertainty.  float64 to 1e-10; float32 to the
+    precision of 24-bit floats on logits of size ~3 (relative 1e-5 on the probabilities,
+    1e-5 nats on the entropies)."""
+    if backend == "JAX":
+        pytest.importorskip("jax")
     rng = np.random.default_rng(0)
     with pm.Model():
         X = pm.Data("X", np.zeros((1, 2)))
         w = pm.Normal("w", shape=(2, 3))
-    f = compile_probabilities(X @ w, X, [w])
-    rows, draws = rng.normal(size=(4, 2)), rng.normal(size=(5, 2, 3))
-    got = f(rows, draws)
-    for d in range(5):
-        np.testing.assert_allclose(got[d], softmax(rows @ draws[d], -1), rtol=RTOL, atol=ATOL)
+        b = pm.Normal("b", shape=3)
+    logits = pt.tanh(X @ w) * 2.0 + b  # a float64 constant: computed in dtype all the same
+    rows, w_draws, b_draws = (
+        rng.normal(size=(4, 2)),
+        rng.normal(size=(5, 2, 3)),
+        rng.normal(size=(5, 3)),
+    )
+    expected = softmax(np.tanh(rows @ w_draws) * 2.0 + b_draws[:, None], -1)
+    tol = dict(rtol=1e-10, atol=1e-14) if dtype == "float64" else dict(rtol=1e-5, atol=1e-6)
+    args = [a.astype(dtype) for a in (rows, w_draws, b_draws)]
+    outputs = {}
+    for summary in ("draws", "mean", "uncertainty"):
+        f = compile_predictive(logits, X, [w, b], summary, dtype=dtype, backend=backend)
+        outputs[summary] = [np.asarray(o) for o in f(*args)]
+        assert all(o.dtype == dtype for o in outputs[summary])
+    np.testing.assert_allclose(outputs["draws"][0], expected, **tol)
+    np.testing.assert_allclose(outputs["mean"][0], expected.mean(0), **tol)
+    mean, aleatoric = outputs["uncertainty"]
+    np.testing.assert_allclose(mean, expected.mean(0), **tol)
+    decomposition = pb.uncertainty.entropy_decomposition(expected)
+    np.testing.assert_allclose(aleatoric, decomposition.aleatoric, **tol)
+
+
+def test_predictive_pools_chains_and_draws_in_chunks_of_any_size():
+    """Oracle: the pooled numpy forward pass of every chain and draw.  Rows span several
+    chunks (a chunk is made small here) and end in a partial one, which the JAX backend
+    pads; the uncertainty columns equal pymc_bnn.uncertainty's on the per-draw
+    probabilities."""
+    X, y = _data()
+    with pm.Model():
+        glm = pb.multinomial_glm("y", X, y)
+        prior = pm.sample_prior_predictive(12, random_seed=3)["prior"].to_dataset()
+    post = prior.drop_vars("draw").assign_coords(chain=[0]).isel(chain=0, drop=True)
+    post = post.coarsen(draw=4).construct(draw=("chain", "draw")).transpose("chain", "draw", ...)
+    assert post.sizes["chain"] == 3 and post.sizes["draw"] == 4  # an ensemble of 3 members
+    X_new = np.random.default_rng(7).normal(size=(45, 3))
+    coef, intercept = post["y_coef"].values, post["y_intercept"].values
+    expected = softmax(np.einsum("nf,cdfk->cdnk", X_new, coef) + intercept[:, :, None], -1)
+    pooled = expected.reshape(12, 45, 3)
+    for backend in ("FAST_COMPILE", "JAX"):
+        predictive = glm.predictive(post, backend=backend)
+        predictive.chunk_rows = 16  # 45 rows: two whole chunks and one of 13
+        np.testing.assert_allclose(predictive.probabilities(X_new), expected, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(predictive.mean(X_new), pooled.mean(0), rtol=RTOL, atol=ATOL)
+        got = predictive.uncertainty(X_new)
+        parts = pb.uncertainty.entropy_decomposition(pooled)
+        np.testing.assert_allclose(got["mean"], pooled.mean(0), rtol=RTOL, atol=ATOL)
+        for name in ("total", "aleatoric", "epistemic"):
+            np.testing.assert_allclose(got[name], getattr(parts, name), rtol=1e-9, atol=1e-12)
+        assert predictive.mean(X_new[:0]).shape == (0, 3)

@@ -33,7 +33,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
+import pickle
+import subprocess
+import sys
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 from common import DEFAULT_CSV, RESULTS, interleaved, load_note, machine, split, table
@@ -246,6 +252,50 @@ def compare(kind, estimator, X, rounds, dtype, extra=None):
     return rows, seconds, errors
 
 
+_UNPICKLE = """
+import json, pickle, sys, time
+import numpy as np
+start = time.perf_counter()
+import pymc_bnn.estimators
+blob = open(sys.argv[1], "rb").read()
+X = np.load(sys.argv[2])
+times = {"import": time.perf_counter() - start}
+for copy in ("first copy", "second copy"):
+    start = time.perf_counter()
+    estimator = pickle.loads(blob)
+    estimator.predict_proba(X)
+    times[copy] = time.perf_counter() - start
+start = time.perf_counter()
+estimator.predict_proba(X)
+times["again"] = time.perf_counter() - start
+print(json.dumps(times))
+"""
+
+
+def pickled(kind: str, estimator, X) -> list:
+    """Pickle size, and in a fresh process: import, then two unpickled copies each
+    predicting ``X`` (the first rebuilds and compiles; the second should not), then again."""
+    blob = pickle.dumps(estimator)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "est.pkl").write_bytes(blob)
+        np.save(Path(folder) / "X.npy", X)
+        out = subprocess.run(
+            [sys.executable, "-c", _UNPICKLE, f"{folder}/est.pkl", f"{folder}/X.npy"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        kind,
+        len(blob) / 2**20,
+        times["import"],
+        times["first copy"],
+        times["second copy"],
+        times["again"],
+    ]
+
+
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -258,10 +308,12 @@ def main(argv=None) -> str:
     X_train, y_train = data.X_train.to_numpy(), data.y_train.to_numpy()
     X_test = data.X_test.to_numpy()
     X = np.resize(X_test, (args.rows, X_test.shape[1]))
-    rows, errors = [], []
+    rows, errors, pickles = [], [], []
     for kind in ("softmax regression", "BNN (20, 20)"):
         for dtype in ("float64", "float32"):
             estimator = fitted(kind, X_train, y_train, DRAWS, dtype)
+            if dtype == "float64":
+                pickles.append(pickled(kind, estimator, X[:1000]))
             part, _, error = compare(kind, estimator, X, args.rounds, dtype)
             rows += part
             errors.append(
@@ -304,6 +356,21 @@ def main(argv=None) -> str:
             "Largest difference from the numpy floor in float64 on 2,000 rows (float32 rows: "
             "the error float32 costs):",
             table(["model", "precision", "probabilities", "entropies (nats)"], errors),
+            "Pickled estimators (1,000 draws): size, and in a fresh process the seconds to "
+            "import pymc_bnn, then for each of two unpickled copies to unpickle it and "
+            "predict 1,000 rows (the first copy rebuilds the model and compiles; the second "
+            "finds both in the process's cache), then the same rows again:",
+            table(
+                [
+                    "model",
+                    "pickle (MiB)",
+                    "import (s)",
+                    "first copy (s)",
+                    "second copy (s)",
+                    "again (s)",
+                ],
+                pickles,
+            ),
             *(
                 [
                     "Moons grid: predict_proba against a plain numpy forward pass of the same "

@@ -717,6 +717,33 @@ def test_predict_in_chunks_keeps_ids_and_flags_rows_beyond_the_training_range(
 
 
 @pytest.mark.slow
+def test_predict_reads_parquet_as_it_reads_csv(fitted, iris_csv, tmp_path):
+    """Oracle: the same rows written as CSV, predicted by the same command.  A Parquet
+    file is told by its first bytes, not its name; read in record batches of
+    ``--chunk-size`` rows; a damaged one is refused in one line naming the format."""
+    out_dir, _ = fitted
+    new = pd.read_csv(iris_csv).drop(columns="species")
+    new.insert(0, "id", [f"plant-{i:03d}" for i in range(len(new))])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    new.to_parquet(tmp_path / "new.data", row_group_size=50)  # any name
+    for name, data in (("csv", "new.csv"), ("parquet", "new.data")):
+        result = run(
+            "predict", out_dir, tmp_path / data, "--keep", "id", "--chunk-size", 32,
+            "--out", tmp_path / f"{name}.csv", "--no-progress",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Wrote 150 rows" in result.stdout
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "parquet.csv"), pd.read_csv(tmp_path / "csv.csv")
+    )
+    damaged = (tmp_path / "new.data").read_bytes()
+    (tmp_path / "damaged.parquet").write_bytes(damaged[: len(damaged) // 2])
+    out = run("predict", out_dir, tmp_path / "damaged.parquet", "--out", tmp_path / "d.csv")
+    assert_one_line_error(out, "damaged.parquet: cannot read it as Parquet")
+    assert not (tmp_path / "d.csv").exists()
+
+
+@pytest.mark.slow
 def test_fit_with_a_huge_cell_saves_strict_json_and_a_finite_scale(iris_csv, tmp_path):
     frame = pd.read_csv(iris_csv)
     frame["sepal_length"] *= 1e299  # rows near 1e299, all finite: the variance overflowed

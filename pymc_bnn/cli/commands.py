@@ -1,11 +1,11 @@
-"""``pymc-bnn fit`` and ``pymc-bnn predict``: fit to a CSV table and save; apply to new rows.
+"""``pymc-bnn fit`` and ``pymc-bnn predict``: fit to a table and save; apply to new rows.
 
 A saved model is the file written by the estimator's ``save`` method (netCDF-4,
 checksummed, written atomically: :mod:`pymc_bnn.estimators.saving`); ``fit``
 adds to its metadata the target column, the feature scaling
 (``scale_mode`` and ``scaling``), the training limits and the held-out report.
-``predict`` reads its input in chunks, so memory stays bounded however many rows
-the file holds, and writes its output beside the destination, renaming it into
+``predict`` reads its input (CSV or Parquet) in chunks, so memory stays bounded
+however many rows the file holds, and writes its output beside the destination, renaming it into
 place only when complete.
 """
 
@@ -46,6 +46,8 @@ from pymc_bnn.cli.scaling import (
 from pymc_bnn.cli.tables import (
     check_columns,
     check_feature_table,
+    count_rows,
+    read_chunks,
     read_header,
     read_table,
     split_held_out,
@@ -217,16 +219,6 @@ def load_saved(path: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     return estimator, scaler, dict(meta, features=features, limits=limits, dropped=dropped)
 
 
-def _count_rows(path: Path) -> int:
-    """The number of data rows of a CSV file (lines after the header), read in blocks."""
-    lines, last = 0, b"\n"
-    with open(path, "rb") as f:
-        while block := f.read(1 << 24):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return max(lines - 1 + (last != b"\n"), 0)
-
-
 class _Progress:
     """A progress bar of rows written, on stderr when it is a terminal, erased when done."""
 
@@ -280,7 +272,7 @@ def predict(args: argparse.Namespace) -> int:
         columns, features, args.data, target=meta.get("target"), keep=keep, ignore=meta["dropped"]
     )
     show = not args.no_progress and sys.stderr.isatty()
-    progress = _Progress(_count_rows(Path(args.data)) if show else None, show=show)
+    progress = _Progress(count_rows(args.data) if show else None, show=show)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(tmp_name)
     flagged_rows: list[int] = []
@@ -289,36 +281,24 @@ def predict(args: argparse.Namespace) -> int:
     n_rows = 0
     try:
         with os.fdopen(fd, "w", newline="") as sink:
-            reader = pd.read_csv(
-                args.data,
-                chunksize=args.chunk_size,
-                dtype={k: object for k in keep} or None,
-            )
-            try:
-                for chunk in reader:
-                    if chunk.empty:  # a file of a header alone
-                        continue
-                    X = check_feature_table(chunk[features], args.data, first_row=n_rows)
-                    outside = _out_of_range(X, meta["limits"])
-                    rows = outside.any(axis=1)
-                    if rows.any():
-                        flagged_rows.extend((n_rows + np.flatnonzero(rows) + 2).tolist())
-                        flagged_columns.update(np.asarray(features)[outside.any(axis=0)])
-                    table, lost = _predict_chunk(estimator, scaler, X)
-                    overflowed.extend((n_rows + np.flatnonzero(lost) + 2).tolist())
-                    table[OUT_OF_RANGE] = rows
-                    for position, name in enumerate(keep):
-                        table.insert(position, name, chunk[name].to_numpy())
-                    with _writing(out, "cannot write the predictions", "nothing was written"):
-                        table.to_csv(sink, index=False, header=n_rows == 0)
-                    n_rows += len(chunk)
-                    progress.advance(len(chunk))
-            except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as err:
-                if isinstance(err, CLIError):
-                    raise
-                raise CLIError(
-                    f"{args.data}: cannot read it as CSV after data row {n_rows} ({one_line(err)})"
-                ) from err
+            for chunk in read_chunks(args.data, args.chunk_size, [*keep, *features], keep):
+                if chunk.empty:  # a file of a header alone
+                    continue
+                X = check_feature_table(chunk[features], args.data, first_row=n_rows)
+                outside = _out_of_range(X, meta["limits"])
+                rows = outside.any(axis=1)
+                if rows.any():
+                    flagged_rows.extend((n_rows + np.flatnonzero(rows) + 2).tolist())
+                    flagged_columns.update(np.asarray(features)[outside.any(axis=0)])
+                table, lost = _predict_chunk(estimator, scaler, X)
+                overflowed.extend((n_rows + np.flatnonzero(lost) + 2).tolist())
+                table[OUT_OF_RANGE] = rows
+                for position, name in enumerate(keep):
+                    table.insert(position, name, chunk[name].to_numpy())
+                with _writing(out, "cannot write the predictions", "nothing was written"):
+                    table.to_csv(sink, index=False, header=n_rows == 0)
+                n_rows += len(chunk)
+                progress.advance(len(chunk))
             with _writing(out, "cannot write the predictions", "nothing was written"):
                 sink.flush()
                 os.fsync(sink.fileno())

@@ -1,7 +1,9 @@
-"""Reading and checking CSV input.
+"""Reading and checking tabular input: CSV, or Parquet (told apart by its first bytes).
 
 The feature checks are those of :func:`pymc_bnn.models.data.check_features`,
-reported with the file, the column and the line.
+reported with the file, the column and the line.  A Parquet file is read with
+pyarrow, one record batch of ``chunk_size`` rows at a time and only the columns
+asked for.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,9 @@ from pymc_bnn.models.data import FeatureTypeError, FeatureValueError, check_feat
 __all__ = [
     "check_columns",
     "check_feature_table",
+    "count_rows",
+    "is_parquet",
+    "read_chunks",
     "read_header",
     "read_table",
     "select_features",
@@ -38,29 +43,58 @@ target column only an empty cell is missing (``NA`` is a label like any other)."
 
 _CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]*")
 _INT64 = 2**63
+_PARQUET_MAGIC = b"PAR1"
+_READ_ERRORS = (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)
 
 
 def _input_file(path: str | Path) -> Path:
     """``path`` as an existing file, or :class:`CLIError` saying what it is instead."""
     path = Path(path)
     if path.is_dir():
-        raise CLIError(f"{path} is a folder; give a CSV file")
+        raise CLIError(f"{path} is a folder; give a CSV or Parquet file")
     if not path.exists():
         raise CLIError(f"{path}: no such file")
     return path
 
 
-def _csv_error(path: Path, err: BaseException) -> CLIError:
-    return CLIError(f"{path}: cannot read it as CSV ({one_line(err)})")
+def is_parquet(path: str | Path) -> bool:
+    """Whether the file starts as a Parquet file does (``PAR1``), whatever its name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)
+    >>> pd.DataFrame({"a": [1.0]}).to_parquet(f.name)
+    >>> is_parquet(f.name)
+    True
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == _PARQUET_MAGIC
+    except OSError as err:
+        raise CLIError(f"{path}: cannot read it ({one_line(err)})") from err
+
+
+def _kind(path: Path) -> str:
+    return "Parquet" if is_parquet(path) else "CSV"
+
+
+def _read_error(path: Path, err: BaseException, kind: str = "CSV") -> CLIError:
+    return CLIError(f"{path}: cannot read it as {kind} ({one_line(err)})")
 
 
 def _check_distinct_names(path: Path) -> None:
     """Refuse a header that names a column twice (pandas would rename the second ``a.1``)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next((row for row in csv.reader(f) if row), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise _csv_error(path, err) from err
+        if is_parquet(path):
+            import pyarrow.parquet as pq
+
+            header = [str(c) for c in pq.read_schema(path).names]
+        else:
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                header = next((row for row in csv.reader(f) if row), [])
+    except (*_READ_ERRORS, csv.Error) as err:
+        raise _read_error(path, err, _kind(path)) from err
     twice = [name for name, count in Counter(header).items() if count > 1]
     if twice:
         raise CLIError(
@@ -68,12 +102,89 @@ def _check_distinct_names(path: Path) -> None:
         )
 
 
-def read_table(path: str | Path, target: str | None = None) -> pd.DataFrame:
-    """Read a CSV file with a header row, or raise :class:`CLIError` saying why not.
+def count_rows(path: str | Path) -> int:
+    """The number of data rows of a CSV or Parquet file.
 
-    The column ``target`` is read as text (labels such as ``01`` or ``NA``
-    kept as written; only an empty cell is missing): :func:`target_labels`
-    turns it into labels.
+    Parquet: from the file's metadata; CSV: the lines after the header, read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+    >>> _ = f.write("a,b 1,2 3,4".replace(" ", chr(10)).encode()); f.close()
+    >>> count_rows(f.name)
+    2
+    """
+    path = _input_file(path)
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    lines, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(lines - 1 + (last != b"\n"), 0)
+
+
+def read_chunks(
+    path: str | Path, chunk_size: int, columns: Sequence[str], text: Sequence[str] = ()
+) -> Iterator[pd.DataFrame]:
+    """The ``columns`` of a CSV or Parquet file, ``chunk_size`` rows at a time.
+
+    ``text`` columns are read as they are written (strings), not parsed as numbers.
+    A file that cannot be read raises :class:`CLIError` naming it, the format and
+    the last data row read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)
+    >>> pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]}).to_parquet(f.name)
+    >>> [len(c) for c in read_chunks(f.name, 2, ["a", "b"], text=["b"])]
+    [2, 1]
+    """
+    path = _input_file(path)
+    kind, rows = _kind(path), 0
+    try:
+        if kind == "Parquet":
+            import pyarrow.parquet as pq
+
+            batches = pq.ParquetFile(path).iter_batches(
+                batch_size=chunk_size, columns=list(columns)
+            )
+            for batch in batches:
+                chunk = batch.to_pandas()
+                for name in text:
+                    chunk[name] = chunk[name].astype(object)
+                rows += len(chunk)
+                yield chunk
+        else:
+            reader = pd.read_csv(
+                path,
+                chunksize=chunk_size,
+                usecols=list(columns),
+                dtype={k: object for k in text} or None,
+            )
+            for chunk in reader:
+                rows += len(chunk)
+                yield chunk[list(columns)]
+    except CLIError:
+        raise
+    except _READ_ERRORS as err:
+        raise CLIError(
+            f"{path}: cannot read it as {kind} after data row {rows} ({one_line(err)})"
+        ) from err
+
+
+def read_table(path: str | Path, target: str | None = None) -> pd.DataFrame:
+    """Read a CSV file with a header row, or a Parquet file, or raise :class:`CLIError`.
+
+    The column ``target`` of a CSV file is read as text (labels such as ``01``
+    or ``NA`` kept as written; only an empty cell is missing):
+    :func:`target_labels` turns it into labels.  A Parquet file's columns keep
+    their stored types.
 
     Examples
     --------
@@ -84,25 +195,31 @@ def read_table(path: str | Path, target: str | None = None) -> pd.DataFrame:
     """
     path = _input_file(path)
     _check_distinct_names(path)
-    options = {}
-    columns = read_header(path) if target is not None else []
-    if target in columns:
-        options = {
-            "dtype": {target: str},
-            "keep_default_na": False,
-            "na_values": {c: [""] if c == target else list(MISSING) for c in columns},
-        }
-    try:
-        frame = pd.read_csv(path, **options)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise _csv_error(path, err) from err
+    if is_parquet(path):
+        try:
+            frame = pd.read_parquet(path)
+        except _READ_ERRORS as err:
+            raise _read_error(path, err, "Parquet") from err
+    else:
+        options = {}
+        columns = read_header(path) if target is not None else []
+        if target in columns:
+            options = {
+                "dtype": {target: str},
+                "keep_default_na": False,
+                "na_values": {c: [""] if c == target else list(MISSING) for c in columns},
+            }
+        try:
+            frame = pd.read_csv(path, **options)
+        except _READ_ERRORS as err:
+            raise _read_error(path, err) from err
     if frame.empty:
         raise CLIError(f"{path}: no data rows")
     return frame
 
 
 def read_header(path: str | Path) -> list[str]:
-    """The column names of a CSV file, or :class:`CLIError` saying why they cannot be read.
+    """The column names of a CSV or Parquet file, or :class:`CLIError` saying why not.
 
     A name given to two columns is refused.
 
@@ -115,10 +232,16 @@ def read_header(path: str | Path) -> list[str]:
     """
     path = _input_file(path)
     _check_distinct_names(path)
+    kind = _kind(path)
     try:
-        columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        raise _csv_error(path, err) from err
+        if kind == "Parquet":
+            import pyarrow.parquet as pq
+
+            columns = [str(c) for c in pq.read_schema(path).names]
+        else:
+            columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except _READ_ERRORS as err:
+        raise _read_error(path, err, kind) from err
     if not columns:
         raise CLIError(f"{path}: no header row")
     return columns

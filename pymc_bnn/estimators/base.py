@@ -19,6 +19,7 @@ Saving and loading without pickle: :mod:`pymc_bnn.estimators.saving`.
 from __future__ import annotations
 
 import numbers
+import weakref
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,6 +55,9 @@ _PREDICTORS: dict[tuple, Any] = {}
 """Models rebuilt for prediction in this process, by structure, most recently used last:
 an unpickled copy of an estimator (a worker's, say) reuses the compiled prediction."""
 _MAX_PREDICTORS = 8
+_PREDICTIVES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Each estimator's draws stacked for prediction, with the posterior and precision they
+are of (kept outside the estimator: predicting does not change its attributes)."""
 
 Method = Literal["advi", "nuts"]
 
@@ -247,7 +251,6 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
         # The PyMC model and the compiled prediction: rebuilt after unpickling, once per
         # process (_PREDICTORS), not once per unpickled copy.
         state.pop("_predictor", None)
-        state.pop("_predictives", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -289,14 +292,15 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
     def _predictive(self) -> PosteriorPredictive:
         """The posterior's draws stacked for prediction, in ``prediction_dtype`` (cached)."""
         check_is_fitted(self, "idata_")
-        cache = self.__dict__.setdefault("_predictives", {})
-        key = (id(self.idata_), self.prediction_dtype)
-        if key not in cache:
-            cache.clear()
-            cache[key] = self._fitted_predictor().predictive(
+        cached = _PREDICTIVES.get(self)
+        # The cache holds the posterior it stacked, so a refit's new one is never mistaken
+        # for it.
+        if cached is None or cached[0] is not self.idata_ or cached[1] != self.prediction_dtype:
+            predictive = self._fitted_predictor().predictive(
                 self.idata_, dtype=self.prediction_dtype
             )
-        return cache[key]
+            cached = _PREDICTIVES[self] = (self.idata_, self.prediction_dtype, predictive)
+        return cached[2]
 
     @property
     def model_(self) -> pm.Model:
@@ -463,10 +467,6 @@ _COMMON_PARAMETERS = """
         two cores at once (measured in ``benchmarks/results/nuts.md``).
     batch_size : int, optional
         Fit ADVI on random minibatches of this many rows (for large data).
-    parametrization : {"qr", "centered", "plain"}, default "qr"
-        The free coordinates NUTS and ADVI move in (see
-        :func:`pymc_bnn.multinomial_glm`; for the network, its first layer): the
-        posterior is the same, the geometry differs.
     prediction_dtype : {"float64", "float32"}, default "float64"
         Precision of the predictions (``predict_proba``, ``predict_uncertainty``,
         ``predict_proba_draws``).  float32 halves the memory and runs faster; the

@@ -40,6 +40,10 @@ class BayesianMLPClassifier(_BayesianClassifier):
         training data is what flags rows unlike it
         (``benchmarks/results/uncertainty.md``).  They are fitted at once, as
         one vectorized computation.
+    parametrization : {"qr", "centered", "plain"}, default "centered"
+        The free coordinates of the first layer that NUTS and ADVI move in (see
+        :func:`pymc_bnn.bnn_classifier`): the posterior is the same, the
+        geometry differs.
     {common}
 
     Attributes
@@ -95,7 +99,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         chains: int = 2,
         n_jobs: int | None = 1,
         batch_size: int | None = None,
-        parametrization: str = "qr",
+        parametrization: str = "centered",
         prediction_dtype: str = "float64",
         compile_mode: str | None = None,
         random_state: int | np.random.RandomState | None = None,

@@ -39,6 +39,10 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         Independent ADVI fits kept as the chains of one posterior
         (:func:`pymc_bnn.fit_advi`).  The softmax regression's posterior has one
         mode, so one suffices.
+    parametrization : {"qr", "centered", "plain"}, default "qr"
+        The free coordinates NUTS and ADVI move in (see
+        :func:`pymc_bnn.multinomial_glm`): the posterior is the same, the
+        geometry differs.
     {common}
 
     Attributes

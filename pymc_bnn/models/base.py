@@ -282,7 +282,6 @@ class SoftmaxModel:
             n_classes=len(self.classes),
             width=max(shape[-1] for shape in shapes.values()),
             dtype=dtype,
-            pad=backend == "JAX",
         )
 
     def _check_new_X(self, X: ArrayLike, name: str) -> np.ndarray:

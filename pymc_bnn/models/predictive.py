@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.compile.mode import get_mode
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.replace import vectorize_graph
 from pytensor.graph.traversal import toposort
@@ -59,6 +60,8 @@ _CHUNK_ELEMENTS = 1 << 23
 """Rows per chunk: the widest layer's activations of one chunk under every draw hold
 about this many numbers (64 MiB in float64)."""
 _MIN_ROWS, _MAX_ROWS = 16, 4096
+_SEPARATE_EXPONENTIALS = ("local_softmax_stabilize", "local_log_sum_exp")
+"""PyTensor rewrites left out of the summaries' compile (see compile_predictive)."""
 
 
 def prediction_backend() -> str:
@@ -163,7 +166,7 @@ def compile_predictive(
     (batched,) = _in_precision([vectorize_graph(logits, replace=replace)], dtype)
     shifted = batched - batched.max(axis=-1, keepdims=True)
     exp = pt.exp(shifted)
-    total = exp.sum(axis=-1)
+    total = exp.sum(axis=-1, acc_dtype=dtype)
     probs = exp / total[..., None]
     # A mean as a sum times a constant of the precision: PyTensor's mean of float32
     # accumulates in float64, and its JAX form returns that float64.
@@ -177,14 +180,19 @@ def compile_predictive(
         entropy = pt.log(total) - (probs * shifted).sum(axis=-1, acc_dtype=dtype)
         mean = probs.sum(axis=0, acc_dtype=dtype) * inverse
         outputs = [mean, entropy.sum(axis=0, acc_dtype=dtype) * inverse]
-    mode = backend or prediction_backend()
-    if mode == "FAST_COMPILE":
+    # PyTensor would recognise exp(x) / sum(exp(x)) as a Softmax and log(sum(exp(x))) as
+    # a logsumexp, each computing its own exponentials: the summary would take the
+    # exponential of every logit twice.
+    backend = backend or prediction_backend()
+    mode = get_mode(backend).excluding(*_SEPARATE_EXPONENTIALS)
+    inputs = [rows, *stacks]
+    if backend == "FAST_COMPILE":
         with quick_compile():
-            return pytensor.function([rows, *stacks], outputs, on_unused_input="ignore")
+            return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
     with warnings.catch_warnings():
         # JAX drops the graph's broadcast assertions, which the shapes satisfy.
         warnings.filterwarnings("ignore", message="Skipping Assert")
-        return pytensor.function([rows, *stacks], outputs, mode=mode, on_unused_input="ignore")
+        return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
 
 
 class PosteriorPredictive:
@@ -206,8 +214,11 @@ class PosteriorPredictive:
         The widest layer (units or classes): it sets the rows per chunk.
     dtype : str
         Precision of the computation.
-    pad : bool
-        Pad every chunk to a power of two of rows (JAX compiles once per shape).
+
+    Every chunk is padded to :attr:`chunk_rows` rows, so the compiled function
+    always sees one shape: JAX compiles it once, and a row's probabilities are
+    the same to the last bit whatever rows it comes with (a table scored whole
+    or in partitions).
     """
 
     def __init__(
@@ -220,13 +231,11 @@ class PosteriorPredictive:
         n_classes: int,
         width: int,
         dtype: str,
-        pad: bool,
     ):
         self._compiled = compiled
         self.stacks = stacks
         self.chains, self.draws, self.n_classes = chains, draws, n_classes
         self.dtype = _check_dtype(dtype)
-        self.pad = pad
         budget = _CHUNK_ELEMENTS // max(chains * draws * max(width, n_classes), 1)
         rows = 1 << max(int(budget).bit_length() - 1, 0)
         self.chunk_rows = int(np.clip(rows, _MIN_ROWS, _MAX_ROWS))
@@ -241,9 +250,9 @@ class PosteriorPredictive:
         for start in range(0, len(X), self.chunk_rows):
             chunk = X[start : start + self.chunk_rows]
             n = len(chunk)
-            if self.pad and n < self.chunk_rows:
-                size = max(_MIN_ROWS, 1 << (n - 1).bit_length())
-                chunk = np.concatenate([chunk, np.zeros((size - n, X.shape[1]), X.dtype)])
+            if n < self.chunk_rows:
+                padding = np.zeros((self.chunk_rows - n, X.shape[1]), X.dtype)
+                chunk = np.concatenate([chunk, padding])
             yield n, [np.asarray(o) for o in f(chunk, *self.stacks)]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:

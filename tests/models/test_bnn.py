@@ -51,9 +51,11 @@ def test_names_dims_and_shapes_for_any_stack(hidden):
     assert [layer.name for layer in net.layers] == names
     sizes = (2, *hidden, 3)
     point = model.initial_point()
-    for layer, n_in, n_out in zip(net.layers, sizes[:-1], sizes[1:], strict=True):
+    for i, (layer, n_in, n_out) in enumerate(zip(net.layers, sizes[:-1], sizes[1:], strict=True)):
         assert point[f"{layer.name}_w_z"].shape == (n_in, n_out)
-        assert point[f"{layer.name}_b_z"].shape == (n_out,)
+        # The first layer's biases are sampled on the centred inputs (the default).
+        bias = f"{layer.name}_b_centered" if i == 0 else f"{layer.name}_b_z"
+        assert point[bias].shape == (n_out,)
         assert model.named_vars_to_dims[f"{layer.name}_w"] == layer.dims
     assert net.layers[0].dims[0] == "features"
     assert net.layers[-1].dims == (net.layers[-2].dims[1] if hidden else "features", "classes")

@@ -158,15 +158,16 @@ def _add_demo(sub) -> None:
 def _add_fit(sub) -> None:
     fit = sub.add_parser(
         "fit",
-        help="fit a model to a CSV table, report on a held-out split and save it",
-        description="Fit a Bayesian classifier to the numeric columns of a CSV table, print "
-        "its report on a stratified held-out split and save the model to one file (netCDF-4, "
+        help="fit a model to a CSV or Parquet table, report on a held-out split and save it",
+        description="Fit a Bayesian classifier to the numeric columns of a CSV or Parquet "
+        "table, print its report on a stratified held-out split and save the model to one "
+        "file (netCDF-4, "
         "which xarray and ArviZ open). The file is checked before the fit, and written beside "
         "its destination and renamed into place when complete (with --force the old model "
         "survives until then); an interrupted fit saves nothing and exits 130.",
         formatter_class=_Help,
     )
-    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument("data", help="CSV file with a header row, or Parquet file")
     fit.add_argument("--target", required=True, help="name of the class-label column")
     fit.add_argument(
         "--drop",
@@ -224,15 +225,16 @@ def _add_predict(sub) -> None:
         "predicted label, the uncertainty measures (total, aleatoric and epistemic entropy, "
         "in nats), max_probability (the probability of the predicted class) and "
         "out_of_range (True when a feature lies more than 10 training standard deviations "
-        "outside the training range; such rows are also named in a warning). The input is "
-        "read in chunks (bounded memory); the output is written beside --out and renamed "
-        "into place when complete. The model file is checked (format, checksum, every "
+        "outside the training range; such rows are also named in a warning). The input, CSV "
+        "or Parquet, is read in chunks (bounded memory); the output is written beside --out "
+        "and renamed into place when complete. The model file is checked (format, checksum, every "
         "entry) before anything is predicted.",
         formatter_class=_Help,
     )
     predict.add_argument("model_file", metavar="MODEL", help="model file written by pymc-bnn fit")
     predict.add_argument(
-        "data", help="CSV file with the model's feature columns (and the target, ignored)"
+        "data",
+        help="CSV or Parquet file with the model's feature columns (and the target, ignored)",
     )
     predict.add_argument("--out", default="predictions.csv", help="output CSV file")
     predict.add_argument(

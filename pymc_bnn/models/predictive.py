@@ -195,6 +195,18 @@ def compile_predictive(
         return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
 
 
+def _finite(mean: np.ndarray) -> np.ndarray:
+    """``mean``, or a ``ValueError`` naming the rows whose probabilities are not finite."""
+    bad = np.flatnonzero(~np.isfinite(mean).all(axis=-1))
+    if len(bad):
+        raise ValueError(
+            f"the probabilities of {len(bad)} row(s) are not finite (rows "
+            f"{bad[:5].tolist()}{' ...' if len(bad) > 5 else ''}): their features are so "
+            "large that the model's arithmetic overflows."
+        )
+    return mean
+
+
 class PosteriorPredictive:
     """New rows' class probabilities under a posterior's draws, summarised chunk by chunk.
 
@@ -264,11 +276,18 @@ class PosteriorPredictive:
         return probs.reshape(self.chains, self.draws, *probs.shape[1:])
 
     def mean(self, X: np.ndarray) -> np.ndarray:
-        """Posterior mean class probabilities ``(rows, classes)`` of rows ``X``."""
+        """Posterior mean class probabilities ``(rows, classes)`` of rows ``X``.
+
+        Raises
+        ------
+        ValueError
+            If a row's probabilities are not finite (its features are so large
+            that the model's arithmetic overflows), naming the first such rows.
+        """
         parts = [mean[:n] for n, (mean,) in self._chunks(X, "mean")]
         if not parts:
             return np.zeros((0, self.n_classes))
-        return np.concatenate(parts).astype(np.float64, copy=False)
+        return _finite(np.concatenate(parts).astype(np.float64, copy=False))
 
     def uncertainty(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """The posterior mean probabilities and the entropy decomposition of rows ``X``.
@@ -280,12 +299,17 @@ class PosteriorPredictive:
             ``aleatoric`` (mean entropy of the draws) and ``epistemic`` (their
             difference, clipped at zero, which it undershoots only by rounding),
             each ``(rows,)``, in nats.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`mean`.
         """
         means, aleatoric = [np.zeros((0, self.n_classes))], [np.zeros(0)]
         for n, (mean, expected) in self._chunks(X, "uncertainty"):
             means.append(mean[:n])
             aleatoric.append(expected[:n])
-        mean = np.concatenate(means).astype(np.float64, copy=False)
+        mean = _finite(np.concatenate(means).astype(np.float64, copy=False))
         expected = np.concatenate(aleatoric).astype(np.float64, copy=False)
         total = entr(mean).sum(axis=-1)
         return {

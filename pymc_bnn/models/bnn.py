@@ -132,6 +132,10 @@ class LayerVariables:
     init_scale : float or None
         Standard deviation of the random starting values of the unit-scale
         weights ``{name}_w_z`` (None where they start at zero).
+    factor : numpy.ndarray or None
+        The inputs' QR factor ``R`` when the unit-scale weights ``z`` are sampled
+        in QR coordinates (free ``{name}_w_qr``, ``(R z)`` transposed; see
+        ``bnn_layer``'s ``geometry``); None when ``{name}_w_z`` is free itself.
     """
 
     name: str
@@ -141,6 +145,7 @@ class LayerVariables:
     dims: tuple[str, str]
     prior_scale: float
     init_scale: float | None = None
+    factor: np.ndarray | None = None
 
 
 def _activation(activation: Activation) -> tuple[str | Callable, Callable]:
@@ -327,7 +332,7 @@ def bnn_layer(
     output = pt.specify_shape(act(pt.dot(inputs, weights) + bias), (None, int(n_units)))
     if return_variables:
         layer = LayerVariables(
-            name, weights, bias, activation, dims, float(prior_scale), float(init_scale)
+            name, weights, bias, activation, dims, float(prior_scale), float(init_scale), factor
         )
         return output, layer
     return output
@@ -371,7 +376,9 @@ class BayesianNeuralNetwork(SoftmaxModel):
         The first member starts at the model's initial point; every other one
         draws new starting weights ``{layer}_w_z`` from ``Normal(0, init_scale)``
         (:func:`bnn_layer`), so each member's units break their symmetry in
-        their own way and the members settle in different modes.
+        their own way and the members settle in different modes.  A first layer
+        sampled in QR coordinates (``parametrization="qr"``) gets the same
+        weights as its free ``{layer}_w_qr``.
 
         Parameters
         ----------
@@ -399,14 +406,14 @@ class BayesianNeuralNetwork(SoftmaxModel):
         rng = np.random.default_rng(random_seed)
         starts: list[dict[str, np.ndarray]] = [{}]
         for _ in range(members - 1):
-            starts.append(
-                {
-                    f"{layer.name}_w_z": rng.normal(
-                        0.0, layer.init_scale, size=_weight_shape(layer.weights)
-                    )
-                    for layer in self.layers
-                }
-            )
+            start = {}
+            for layer in self.layers:
+                z = rng.normal(0.0, layer.init_scale, size=_weight_shape(layer.weights))
+                if layer.factor is None:
+                    start[f"{layer.name}_w_z"] = z
+                else:
+                    start[f"{layer.name}_w_qr"] = (layer.factor @ z).T
+            starts.append(start)
         return starts
 
 

@@ -149,3 +149,34 @@ def test_network_members_start_apart_and_the_first_where_the_model_does():
     with pm.Model():
         glm = pb.multinomial_glm("y", X, y)
     assert glm.member_starts(2) == [{}, {}]
+
+
+def test_members_of_a_qr_first_layer_start_at_the_weights_of_the_plain_layer():
+    # Regression: the members' starts named the first layer's plain weights (w_z), which a
+    # first layer sampled in QR coordinates does not have, so fit_advi refused them.
+    # Oracle: the same seed's starts for the plain network; the QR layer's free variable
+    # must map back (weights = prior_scale * R^-1 theta^T) to the same weights.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)) * [1.0, 5.0, 0.2] + 2.0, rng.integers(0, 2, 30)
+    options = {"hidden": (4,), "init_scale": 0.3, "prior_scale": 0.7, "random_seed": 0}
+    with pm.Model():
+        plain = pb.bnn_classifier("y", X, y, parametrization="plain", **options)
+    with pm.Model() as model:
+        qr = pb.bnn_classifier("y", X, y, parametrization="qr", **options)
+    expected = plain.member_starts(3, random_seed=1)
+    starts = qr.member_starts(3, random_seed=1)
+    assert set(starts[1]) == {"y_hidden1_w_qr", "y_out_w_z"}
+    (graph,) = model.replace_rvs_by_values([model["y_hidden1_w"]])
+    weights = model.compile_fn(graph, inputs=model.value_vars, on_unused_input="ignore")
+    for plain_start, start in zip(expected[1:], starts[1:], strict=True):
+        point = {**model.initial_point(), **start}
+        np.testing.assert_allclose(
+            weights(point), 0.7 * plain_start["y_hidden1_w_z"], rtol=1e-12, atol=1e-12
+        )
+        np.testing.assert_array_equal(start["y_out_w_z"], plain_start["y_out_w_z"])
+    # fit_advi takes them (it refused a start naming a variable the model lacks).
+    with model, quick_compile():
+        idata, _ = pb.fit_advi(
+            5, members=3, starts=starts, draws=2, random_seed=0, progressbar=False
+        )
+    assert idata["posterior"].sizes["chain"] == 3

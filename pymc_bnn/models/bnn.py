@@ -586,11 +586,10 @@ def bnn_classifier(
         ``"qr"`` also its weights' ``z`` in the coordinates of the rows' QR
         factor (:func:`pymc_bnn.models.geometry.design_geometry`; free
         ``{name}_hidden1_w_qr``), ``"plain"`` both as they are.  The posterior is
-        the same; the geometry NUTS and ADVI walk differs.  The default: ADVI
-        scored as well with it as with ``"qr"`` and better than with ``"plain"``
-        (``benchmarks/results/parametrization_advi.md``), and the first layer's
-        ``z`` stays a free variable, so its prior scale can be read back from
-        stored draws.
+        the same; the geometry NUTS and ADVI walk differs
+        (``benchmarks/parametrization_advi.py`` compares them under ADVI).  The
+        default keeps the first layer's ``z`` a free variable, so its prior
+        scale can be read back from stored draws.
     random_seed : int, optional
         Seed of the initial weights and of the minibatch index generator.
 

@@ -258,7 +258,7 @@ def multinomial_glm(
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
     collinearity: str | Sequence[int | str] = "drop",
-    parametrization: Parametrization = "qr",
+    parametrization: Parametrization = "centered",
     random_seed: int | None = None,
 ) -> MultinomialGLM:
     r"""Add a Bayesian softmax regression of ``y`` on ``X`` to the current model.
@@ -364,7 +364,7 @@ def multinomial_glm(
         * ``"ignore"``: check nothing.
         * a list of column indices or feature names: fix those coefficients at
           zero without checking (how a fitted model is rebuilt for prediction).
-    parametrization : {"qr", "centered", "plain"}, default "qr"
+    parametrization : {"qr", "centered", "plain"}, default "centered"
         The coordinates NUTS and ADVI move in.  Every choice gives the same
         posterior of ``{name}_coef`` and ``{name}_intercept`` (the same prior,
         mapped through a linear change of variables); they differ in how
@@ -378,11 +378,14 @@ def multinomial_glm(
           the triangular factor of the centred design
           (:func:`pymc_bnn.models.geometry.design_geometry`, Stan's QR
           reparametrisation), so that the
-          logits' directions are uncorrelated.  The default: NUTS reached the
-          highest minimum effective sample size per second with it at every
-          data size measured (``benchmarks/results/nuts.md``).
-        * ``"centered"``: only the intercepts on the centred design, as brms and
-          Bambi sample them; the free coefficients are ``{name}_coef_raw``.
+          logits' directions are uncorrelated: for NUTS on correlated columns.
+          Mean-field ADVI approximates in these coordinates too, and on short
+          fits it can lag the other two.
+        * ``"centered"`` (the default): only the intercepts on the centred
+          design, as brms and Bambi sample them; the free coefficients are
+          ``{name}_coef_raw``.  On centred columns (standardized features) its
+          geometry is that of ``"plain"``; on 0/1 indicators it removes the intercepts'
+          correlation with the indicators' coefficients.
         * ``"plain"``: ``{name}_coef_raw`` and ``{name}_intercept_raw`` as they
           are.  On 0/1 indicator columns every intercept is then correlated with
           every indicator's coefficient.
@@ -424,7 +427,7 @@ def multinomial_glm(
     >>> with pm.Model() as model:
     ...     glm = multinomial_glm("y", X, y)
     >>> sorted(model.named_vars)
-    ['y', 'y_X', 'y_coef', 'y_coef_qr', 'y_intercept', 'y_intercept_centered', 'y_y']
+    ['y', 'y_X', 'y_coef', 'y_coef_raw', 'y_intercept', 'y_intercept_centered', 'y_y']
     >>> model.coords["classes"]
     ('a', 'b', 'c')
     """

@@ -161,7 +161,7 @@ def test_names_dims_and_coords_from_pandas():
         "y_y",
         "y_coef",
         "y_intercept",
-        "y_coef_qr",
+        "y_coef_raw",
         "y_intercept_centered",
     }
     assert model.coords["features"] == ("u", "v")
@@ -302,7 +302,7 @@ def test_predictions_read_the_identified_parameters_not_the_free_ones():
     X = indicator_design()
     y = np.arange(len(X)) % 3
     with pm.Model():
-        glm = multinomial_glm("y", X, y)
+        glm = multinomial_glm("y", X, y, parametrization="qr")
         prior = pm.sample_prior_predictive(20, random_seed=SEED)
     with pm.Model():
         rebuilt = multinomial_glm("y", X[:7] * 3.0 - 1.0, None, classes=[0, 1, 2])
@@ -609,7 +609,7 @@ def test_zerosum_logits_are_one_product_of_x_with_the_coefficients():
 
 @pytest.mark.slow
 def test_qr_parametrization_recovers_known_parameters_on_indicator_columns():
-    """Simulation with known parameters on uncentred 0/1 columns, sampled in the default
+    """Simulation with known parameters on uncentred 0/1 columns, sampled in the
     ``"qr"`` coordinates: no divergences, r-hat below 1.01, and the 94 % intervals of the
     10 identified log-odds against class 0 cover the truth at least as often as the 0.1 %
     quantile of Binomial(10, 0.94), 6."""
@@ -619,7 +619,7 @@ def test_qr_parametrization_recovers_known_parameters_on_indicator_columns():
     p = np.exp(log_softmax(X @ beta + alpha, axis=-1))
     y = (p.cumsum(1) > rng.uniform(size=(len(X), 1))).argmax(1)
     with pm.Model():
-        glm = multinomial_glm("y", X, y)
+        glm = multinomial_glm("y", X, y, parametrization="qr")
         idata = pm.sample(1000, tune=700, chains=2, cores=1, random_seed=SEED, progressbar=False)
     assert {v.name for v in glm.parameters} == {"y_coef_qr", "y_intercept_centered"}
     assert int(idata.sample_stats.diverging.sum()) == 0

@@ -469,9 +469,9 @@ _COMMON_PARAMETERS = """
         Fit ADVI on random minibatches of this many rows (for large data).
     prediction_dtype : {"float64", "float32"}, default "float64"
         Precision of the predictions (``predict_proba``, ``predict_uncertainty``,
-        ``predict_proba_draws``).  float32 halves the memory and runs faster; the
-        difference in the probabilities is measured in
-        ``benchmarks/results/prediction.md``.
+        ``predict_proba_draws``).  float32 halves the memory of the draws and of
+        each chunk's arrays, at the cost of float32 rounding in the probabilities
+        (``benchmarks/prediction.py`` measures both).
     compile_mode : str, optional
         PyTensor compilation mode of the fit, e.g. ``"JAX"`` (needs JAX; the
         ADVI steps compile in about 2 s where Numba takes up to a minute on an

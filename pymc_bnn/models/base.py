@@ -230,9 +230,9 @@ class SoftmaxModel:
             the group itself.  Every chain and draw is used, pooled.
         group : str, default "posterior"
         dtype : {"float64", "float32"}, default "float64"
-            Precision of the computation.  float32 halves the memory and runs
-            faster, at a cost in the probabilities measured in
-            ``benchmarks/results/prediction.md``.
+            Precision of the computation.  float32 halves the memory of the
+            draws and of each chunk's arrays, at the cost of float32 rounding
+            in the probabilities (``benchmarks/prediction.py`` measures both).
         backend : str, optional
             PyTensor mode (:func:`pymc_bnn.models.predictive.prediction_backend`).
 

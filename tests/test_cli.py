@@ -872,8 +872,10 @@ def _invalid_entries(model, folder):
             yield f"{key} = {value!r} (checksum recomputed)", path.read_bytes()
     posterior = saved.tree["posterior"].to_dataset()
     trees = {
-        "a parameter left out": posterior.drop_vars("y_intercept_raw"),
-        "non-finite draws": posterior.assign(y_coef_raw=posterior["y_coef_raw"] * np.nan),
+        # The variables predictions read (the free ones behind them depend on the
+        # parametrization).
+        "a parameter left out": posterior.drop_vars("y_intercept"),
+        "non-finite draws": posterior.assign(y_coef=posterior["y_coef"] * np.nan),
         "draws without a chain": posterior.isel(chain=0),
     }
     for name, post in trees.items():

@@ -85,7 +85,8 @@ def test_a_column_of_zeros_keeps_its_prior():
     frame = pd.DataFrame(X, columns=["z", "absent"])
     with pm.Model() as model, warnings.catch_warnings():
         warnings.simplefilter("error")
-        glm = multinomial_glm("y", frame, y, identification="none")
+        # "plain": y_coef and y_intercept are the free variables the logp takes.
+        glm = multinomial_glm("y", frame, y, identification="none", parametrization="plain")
     assert glm.fixed_columns == []
     logp = model.compile_logp(vars=[model["y"]])
     beta = rng.normal(size=(2, 3))

@@ -37,9 +37,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from pymc_bnn._version import __version__ as __version__
     from pymc_bnn.distributions import Categorical, DirichletMultinomial, Multinomial
     from pymc_bnn.estimators import BayesianMLPClassifier, BayesianSoftmaxClassifier
-    from pymc_bnn.models.bnn import BayesianNeuralNetwork, bnn_classifier, bnn_layer
+    from pymc_bnn.models.bnn import BayesianNeuralNetwork, bnn_classifier
     from pymc_bnn.models.glm import MultinomialGLM, multinomial_glm
     from pymc_bnn.models.inference import fit_advi
+    from pymc_bnn.models.layer import bnn_layer
 
 
 _RENAMED = {"BNNClassifier": "BayesianNeuralNetwork"}
@@ -60,7 +61,8 @@ _getattr, __dir__, _ = lazy_loader.attach(
         "_version": ["__version__"],  # read from the package metadata: slow to import
         "distributions": ["Categorical", "DirichletMultinomial", "Multinomial"],
         "models.glm": ["MultinomialGLM", "multinomial_glm"],
-        "models.bnn": ["BayesianNeuralNetwork", "bnn_classifier", "bnn_layer"],
+        "models.bnn": ["BayesianNeuralNetwork", "bnn_classifier"],
+        "models.layer": ["bnn_layer"],
         "models.inference": ["fit_advi"],
         "estimators": ["BayesianMLPClassifier", "BayesianSoftmaxClassifier"],
     },

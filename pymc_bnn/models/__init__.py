@@ -7,7 +7,8 @@
 * :mod:`~pymc_bnn.models.base`: :class:`SoftmaxModel`, the handle every builder
   returns, which predicts through the model's own graph;
 * :mod:`~pymc_bnn.models.glm`: :func:`multinomial_glm` (softmax regression);
-* :mod:`~pymc_bnn.models.bnn`: :func:`bnn_layer` and :func:`bnn_classifier`;
+* :mod:`~pymc_bnn.models.layer`: :func:`bnn_layer`, one Bayesian dense layer;
+* :mod:`~pymc_bnn.models.bnn`: :func:`bnn_classifier`, layers stacked into a classifier;
 * :mod:`~pymc_bnn.models.inference`: :func:`fit_advi`, the ADVI fit;
 * :mod:`~pymc_bnn.models.advi_steps`: :func:`compile_steps`, its optimisation
   steps compiled into one loop;

@@ -63,7 +63,7 @@ def main(argv=None) -> None:
         elementwise_exp.main(["--rounds", "3" if quick else "7"]),
         padded_products.main(["--rounds", "3" if quick else "7"]),
         calibration.main(["--quick"] if quick else ["--seeds", "3"]),
-        prediction.main(["--repeats", "3" if quick else "7"]),
+        prediction.main(["--rounds", "3" if quick else "7"]),
         model_files.main(["--rounds", "3" if quick else "7"]),
         uncertainty.main(["--quick"] if quick else ["--seeds", "3"]),
     ]

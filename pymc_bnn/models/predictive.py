@@ -214,6 +214,11 @@ class PosteriorPredictive:
     the draws (chains and draws pooled) once and hands the model's compiled
     functions over.
 
+    Every chunk is padded to :attr:`chunk_rows` rows, so the compiled function
+    always sees one shape: JAX compiles it once, and a row's probabilities are
+    the same to the last bit whatever rows it comes with (a table scored whole
+    or in partitions).
+
     Parameters
     ----------
     compiled : callable
@@ -226,11 +231,6 @@ class PosteriorPredictive:
         The widest layer (units or classes): it sets the rows per chunk.
     dtype : str
         Precision of the computation.
-
-    Every chunk is padded to :attr:`chunk_rows` rows, so the compiled function
-    always sees one shape: JAX compiles it once, and a row's probabilities are
-    the same to the last bit whatever rows it comes with (a table scored whole
-    or in partitions).
     """
 
     def __init__(

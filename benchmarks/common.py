@@ -122,6 +122,16 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dic
     return seconds
 
 
+def write_result(name: str, text: str) -> Path:
+    """Write ``results/{name}`` whole: a temporary file beside it, renamed over it."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / name
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(text + "\n")
+    os.replace(tmp, out)
+    return out
+
+
 def machine() -> str:
     """One line describing this machine and the library versions."""
     import jax

@@ -27,7 +27,6 @@ Run: ``.venv/bin/python benchmarks/constant_columns.py [--seeds 3]``; writes
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -37,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import RESULTS, load_note, machine, table
+from common import load_note, machine, table, write_result
 from uncertainty import BATCH, HIDDEN, SINGLE_DRAWS, Scenario, _median, load, score
 
 COLUMNS = (
@@ -124,11 +123,7 @@ def main(argv=None) -> str:
             table(["model", *COLUMNS], rows),
         ]
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "constant_columns.md"
-    tmp = out.with_suffix(".md.tmp")
-    tmp.write_text(text + "\n")
-    os.replace(tmp, out)
+    write_result("constant_columns.md", text)
     print(text)
     return text
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -58,7 +57,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import DEFAULT_CSV, RESULTS, load_note, machine, table
+from common import DEFAULT_CSV, load_note, machine, table, write_result
 
 HIDDEN = (20, 20)
 BATCH = 256
@@ -359,8 +358,7 @@ def main(argv=None) -> str:
     seeds, scenarios = args.seeds, args.scenarios.split(",")
     if args.quick:
         seeds, scenarios = 1, ["digits-unseen", "covertype-shift"]
-    out = RESULTS / ("uncertainty-quick.md" if args.quick else args.out)
-    RESULTS.mkdir(exist_ok=True)
+    out = "uncertainty-quick.md" if args.quick else args.out
     start, sections = time.perf_counter(), []
     for done, name in enumerate(scenarios, start=1):
         sections.append(run_scenario(name, seeds, contenders)[0])
@@ -377,11 +375,9 @@ def main(argv=None) -> str:
                 *sections,
             ]
         )
-        # Written whole after every scenario (a temporary file renamed over the last),
-        # so a stopped run leaves the scenarios it finished, marked as partial.
-        tmp = out.with_suffix(".md.tmp")
-        tmp.write_text(text + "\n")
-        os.replace(tmp, out)
+        # Written whole after every scenario, so a stopped run leaves the scenarios
+        # it finished, marked as partial.
+        write_result(out, text)
     print(text)
     return text
 

@@ -7,8 +7,9 @@ doctests; two pieces of reST in them mean nothing to Markdown:
   (``pymc_bnn.Categorical``; a leading ``~`` keeps only the last name);
 * ``.. math::`` blocks become ``$$ ... $$`` blocks for pymdownx.arithmatex.
 
-A docstring completed at import time (the estimators insert their shared
-parameters with ``{common}``) is taken from the imported object instead.
+A docstring completed at import time (a ``{name}`` placeholder line filled with
+a shared fragment by :mod:`pymc_bnn._docstrings`) is taken from the imported
+object instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 import textwrap
 
 import griffe
+
+from pymc_bnn._docstrings import has_placeholders
 
 ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|obj|exc|const):`(~?)([^`]+)`")
 MATH = re.compile(r"^([ \t]*)\.\. math::[ \t]*\n((?:[ \t]*\n|\1[ \t]+\S.*\n?)+)", re.MULTILINE)
@@ -40,14 +43,20 @@ def convert(text: str) -> str:
     return ROLE.sub(_role, MATH.sub(_math, text))
 
 
+def _imported(obj: griffe.Object) -> object:
+    """The object at ``obj``'s path, imported: its module, then attribute by attribute."""
+    runtime = importlib.import_module(obj.module.path)
+    for name in obj.path.removeprefix(obj.module.path).split(".")[1:]:
+        runtime = getattr(runtime, name)
+    return runtime
+
+
 class RestRoles(griffe.Extension):
     """Convert reST roles and math blocks in every docstring when it is loaded."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is None:
             return
-        if "{common}" in obj.docstring.value:
-            module, _, name = obj.path.rpartition(".")
-            runtime = getattr(importlib.import_module(module), name)
-            obj.docstring.value = inspect.cleandoc(runtime.__doc__)
+        if has_placeholders(obj.docstring.value):
+            obj.docstring.value = inspect.cleandoc(_imported(obj).__doc__)
         obj.docstring.value = convert(obj.docstring.value)

@@ -34,6 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from pymc_bnn._docstrings import Fragments
 from pymc_bnn.estimators.saving import SavedModelMixin
 from pymc_bnn.models.geometry import check_parametrization
 from pymc_bnn.models.inference import fit_advi
@@ -439,7 +440,8 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
         return pd.DataFrame(columns, index=index)
 
 
-_COMMON_PARAMETERS = """
+_document = Fragments(
+    common="""
     method : {"advi", "nuts"}, default "advi"
         Mean-field ADVI with :func:`pymc_bnn.fit_advi` (fast; the posterior is
         approximated by independent Normals) or NUTS (exact up to Monte Carlo
@@ -483,9 +485,7 @@ _COMMON_PARAMETERS = """
     random_state : int, numpy.random.RandomState or None, default None
         Seed of the fit and the draws; an int makes fits reproducible.
     progressbar : bool, default True
-        Show PyMC's progress bar while fitting."""
-
-
-def _document(cls: type) -> type:
-    cls.__doc__ = cls.__doc__.replace("    {common}", _COMMON_PARAMETERS.strip("\n"))
-    return cls
+        Show PyMC's progress bar while fitting.
+    """
+)
+"""Fills ``{common}`` in the estimators' docstrings: the options both estimators take."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _legend_below
+from pymc_bnn.plots.shared import _axes, _document, _legend_below
 from pymc_bnn.uncertainty import (
     ProbsLike,
     expected_calibration_error,
@@ -16,6 +16,7 @@ from pymc_bnn.uncertainty import (
 __all__ = ["plot_reliability_diagram"]
 
 
+@_document
 def plot_reliability_diagram(
     probs: ProbsLike,
     y: ArrayLike,
@@ -34,20 +35,11 @@ def plot_reliability_diagram(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities ``(draws, observations, classes)``.
-    y : array_like
-        Observed classes.
+    {probs}
+    {y}
     n_bins : int, default 10
         Number of equal-width confidence bins.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _checked_y, _class_colors, _classes
+from pymc_bnn.plots.shared import _axes, _checked_y, _class_colors, _classes, _document
 from pymc_bnn.uncertainty import (
     ProbsLike,
     encode_labels,
@@ -40,6 +40,7 @@ def _training_points(X: ArrayLike, y: ArrayLike, classes: list) -> tuple[np.ndar
     return X, encode_labels(_checked_y(y, len(X)), classes)
 
 
+@_document
 def plot_decision_map(
     grid_x1: ArrayLike,
     grid_x2: ArrayLike,
@@ -77,14 +78,7 @@ def plot_decision_map(
         Axis labels.
     colorbar : bool, default True
         Add a colour bar for the epistemic shading.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _legend_below
+from pymc_bnn.plots.shared import _axes, _document, _legend_below
 from pymc_bnn.uncertainty import (
     ProbsLike,
     correct_predictions,
@@ -19,6 +19,7 @@ from pymc_bnn.uncertainty import (
 __all__ = ["plot_entropy_decomposition"]
 
 
+@_document
 def plot_entropy_decomposition(
     probs: ProbsLike,
     y: ArrayLike | None = None,
@@ -36,18 +37,10 @@ def plot_entropy_decomposition(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities ``(draws, observations, classes)``.
+    {probs}
     y : array_like, optional
         Observed classes; without them all points share one colour.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

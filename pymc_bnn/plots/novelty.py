@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _legend_below
+from pymc_bnn.plots.shared import _axes, _document, _legend_below
 from pymc_bnn.uncertainty import (
     MEASURES,
     ProbsLike,
@@ -18,6 +18,7 @@ from pymc_bnn.uncertainty import (
 __all__ = ["plot_novelty"]
 
 
+@_document
 def plot_novelty(
     probs: ProbsLike,
     novel: ArrayLike,
@@ -40,8 +41,7 @@ def plot_novelty(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities ``(draws, observations, classes)``.
+    {probs}
     novel : array_like of bool
         True for the novel observations.
     measure : str, default "epistemic"
@@ -50,14 +50,7 @@ def plot_novelty(
         Histogram bins: a number, or the edges.
     labels : tuple of str, default ("familiar", "novel")
         Legend labels of the two groups.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

@@ -9,7 +9,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _checked_y, _class_colors, _classes
+from pymc_bnn.plots.shared import _axes, _checked_y, _class_colors, _classes, _document
 from pymc_bnn.uncertainty import (
     ProbsLike,
     class_probabilities,
@@ -48,6 +48,7 @@ def _select(pooled: np.ndarray | xr.DataArray, positions: list[int]):
     return pooled[:, positions]
 
 
+@_document
 def plot_class_probabilities(
     probs: ProbsLike,
     observations: Sequence[int],
@@ -71,8 +72,7 @@ def plot_class_probabilities(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities ``(draws, observations, classes)``.
+    {probs}
     observations : sequence of int
         Positions (0-based) of the observations to show, in the order given.
     y : array_like, optional
@@ -86,14 +86,7 @@ def plot_class_probabilities(
         Show only the classes whose posterior mean probability reaches at least
         this value for some shown observation, plus their observed classes; 0
         shows every class.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
-from pymc_bnn.plots.shared import _axes, _legend_below
+from pymc_bnn.plots.shared import _axes, _document, _legend_below
 from pymc_bnn.uncertainty import (
     MEASURES,
     ProbsLike,
@@ -27,6 +27,7 @@ def _named_measures(measures: Sequence[str] | Mapping[str, object]) -> dict[str,
     return {MEASURES.get(m, str(m)): m for m in measures}
 
 
+@_document
 def plot_accuracy_rejection(
     probs: ProbsLike,
     y: ArrayLike,
@@ -46,21 +47,12 @@ def plot_accuracy_rejection(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities ``(draws, observations, classes)``.
-    y : array_like
-        Observed classes.
+    {probs}
+    {y}
     measures : sequence of str, or mapping of label to measure
         Names from :data:`pymc_bnn.uncertainty.MEASURES`, or a mapping from a
         legend label to a name or to one uncertainty score per observation.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; the current Axes by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {common}
 
     Examples
     --------

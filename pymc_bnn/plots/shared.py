@@ -1,4 +1,4 @@
-"""What every figure shares: its Axes, the colour of each class, labels, legends."""
+"""What every figure shares: its Axes, the colour of each class, labels, legends, parameters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,24 @@ import xarray as xr
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
+from pymc_bnn.uncertainty.inputs import _document as _document_inputs
+
 __all__: list[str] = []
+
+_document = _document_inputs.with_(
+    common="""
+    {var_name_group}
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; the current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+    """,
+)
+"""Fills the plots' docstrings: ``{probs}`` and ``{y}`` as in :mod:`pymc_bnn.uncertainty`,
+and ``{common}``, the parameters every plot ends with and what it returns."""
 
 
 def _axes(ax: Axes | None) -> Axes:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs
-from pymc_bnn.uncertainty.labels import _y_indices
+from pymc_bnn.uncertainty.inputs import ProbsLike, _document
+from pymc_bnn.uncertainty.labels import _probs_and_labels
 from pymc_bnn.uncertainty.predictions import _predict
 
 __all__ = ["expected_calibration_error", "reliability_table"]
@@ -18,6 +18,7 @@ def _check_n_bins(n_bins: int) -> None:
         raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
 
 
+@_document
 def reliability_table(
     probs: ProbsLike,
     y: ArrayLike,
@@ -34,14 +35,11 @@ def reliability_table(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    {probs}
+    {y}
     n_bins : int, default 10
         Number of bins over [0, 1].
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------
@@ -59,8 +57,7 @@ def reliability_table(
     1        0.5        1.0      4        0.75      0.75
     """
     _check_n_bins(n_bins)
-    p = _as_probs(probs, var_name, group)
-    y_idx = _y_indices(y, p)
+    p, y_idx = _probs_and_labels(probs, y, var_name, group)
     mean = p.values.mean(axis=0)
     confidence = mean.max(axis=-1)
     correct = _predict(p.values) == y_idx
@@ -81,6 +78,7 @@ def reliability_table(
     )
 
 
+@_document
 def expected_calibration_error(
     probs: ProbsLike,
     y: ArrayLike,
@@ -96,14 +94,11 @@ def expected_calibration_error(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    {probs}
+    {y}
     n_bins : int, default 10
         Number of equal-width confidence bins.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------

@@ -3,6 +3,9 @@
 ``_as_probs`` turns any accepted input (see :mod:`pymc_bnn.uncertainty`) into
 ``_Probs``: float64 values of shape ``(draws, observations, classes)`` and, for
 a labelled input, the observation and class coordinates that results carry back.
+``_document`` fills the docstrings' ``{probs}``, ``{y}`` and ``{var_name_group}``
+with the parameters every function of :mod:`pymc_bnn.uncertainty` and
+:mod:`pymc_bnn.plots` takes.
 """
 
 from __future__ import annotations
@@ -13,12 +16,30 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
+from pymc_bnn._docstrings import Fragments
 from pymc_bnn.distributions.simplex import simplex_atol, sums_to_one
 
 __all__ = ["ProbsLike"]
 
 ProbsLike = ArrayLike | xr.DataArray | xr.Dataset | xr.DataTree
 """Posterior class probabilities: an array, a DataArray, a Dataset or a DataTree."""
+
+_document = Fragments(
+    probs="""
+    probs : array_like, DataArray, Dataset or DataTree
+        Posterior class probabilities ``(draws, observations, classes)`` (see
+        :mod:`pymc_bnn.uncertainty`).
+    """,
+    y="""
+    y : array_like, 1-D
+        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    """,
+    var_name_group="""
+    var_name, group : str, optional
+        Which variable of a DataTree or Dataset (see
+        :func:`pymc_bnn.uncertainty.posterior_probabilities`).
+    """,
+)
 
 _SAMPLE_DIMS = ("chain", "draw", "sample")
 _GROUPS = ("posterior_predictive", "posterior")

@@ -9,7 +9,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from pymc_bnn.models.data import LabelEncoder
-from pymc_bnn.uncertainty.inputs import _Probs
+from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _Probs
 
 __all__ = ["encode_labels"]
 
@@ -84,3 +84,11 @@ def _y_indices(y: ArrayLike, p: _Probs) -> np.ndarray:
             f"y has {len(y_arr)} labels but probs has {p.n_obs} observations; they must match."
         )
     return encode_labels(y_arr, p.classes)
+
+
+def _probs_and_labels(
+    probs: ProbsLike, y: ArrayLike, var_name: str | None, group: str | None
+) -> tuple[_Probs, np.ndarray]:
+    """Validated probabilities, and the observed classes ``y`` as positions among theirs."""
+    p = _as_probs(probs, var_name, group)
+    return p, _y_indices(y, p)

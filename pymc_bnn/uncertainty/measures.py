@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import entr
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs
+from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _document
 
 __all__ = ["MEASURES", "EntropyDecomposition", "entropy_decomposition", "uncertainty_scores"]
 
@@ -97,6 +97,7 @@ class EntropyDecomposition:
     epistemic: np.ndarray | xr.DataArray
 
 
+@_document
 def entropy_decomposition(
     probs: ProbsLike, *, var_name: str | None = None, group: str | None = None
 ) -> EntropyDecomposition:
@@ -104,10 +105,8 @@ def entropy_decomposition(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {probs}
+    {var_name_group}
 
     Returns
     -------
@@ -134,6 +133,7 @@ def entropy_decomposition(
     )
 
 
+@_document
 def uncertainty_scores(
     probs: ProbsLike,
     measure: Measure = "epistemic",
@@ -145,14 +145,12 @@ def uncertainty_scores(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
+    {probs}
     measure : {"total", "aleatoric", "epistemic", "least_confidence"}, default "epistemic"
         The first three are the parts of :func:`entropy_decomposition`;
         ``"least_confidence"`` is one minus the largest posterior mean class
         probability (``"confidence"``, its former name, is deprecated).
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------

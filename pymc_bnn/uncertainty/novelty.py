@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs
+from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _document
 from pymc_bnn.uncertainty.measures import Measure, _measure_name, _scores
 
 __all__ = ["novelty_auroc"]
 
 
+@_document
 def novelty_auroc(
     probs: ProbsLike,
     novel: ArrayLike,
@@ -29,14 +30,12 @@ def novelty_auroc(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
+    {probs}
     novel : array_like of bool, 1-D
         True for the novel observations; both kinds must occur.
     measure : {"total", "aleatoric", "epistemic", "least_confidence"}, default "epistemic"
         The uncertainty measure (:func:`uncertainty_scores`).
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------

@@ -6,8 +6,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs
-from pymc_bnn.uncertainty.labels import _y_indices
+from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _document
+from pymc_bnn.uncertainty.labels import _probs_and_labels
 
 __all__ = ["correct_predictions", "predicted_class"]
 
@@ -17,6 +17,7 @@ def _predict(values: np.ndarray) -> np.ndarray:
     return values.mean(axis=0).argmax(axis=-1)
 
 
+@_document
 def predicted_class(
     probs: ProbsLike, *, var_name: str | None = None, group: str | None = None
 ) -> np.ndarray | xr.DataArray:
@@ -24,10 +25,8 @@ def predicted_class(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {probs}
+    {var_name_group}
 
     Returns
     -------
@@ -45,6 +44,7 @@ def predicted_class(
     return p.per_obs(p.classes[_predict(p.values)], "predicted_class")
 
 
+@_document
 def correct_predictions(
     probs: ProbsLike,
     y: ArrayLike,
@@ -56,12 +56,9 @@ def correct_predictions(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {probs}
+    {y}
+    {var_name_group}
 
     Returns
     -------
@@ -73,6 +70,5 @@ def correct_predictions(
     >>> correct_predictions(np.array([[[0.9, 0.1], [0.3, 0.7]]]), [0, 0])
     array([ True, False])
     """
-    p = _as_probs(probs, var_name, group)
-    y_idx = _y_indices(y, p)
+    p, y_idx = _probs_and_labels(probs, y, var_name, group)
     return p.per_obs(_predict(p.values) == y_idx, "correct")

@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 from arviz_stats.base import array_stats
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs
+from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _document
 
 __all__ = ["ClassProbabilities", "class_probabilities", "posterior_probabilities"]
 
@@ -21,6 +21,7 @@ def _check_prob(prob: float) -> float:
     return float(prob)
 
 
+@_document
 def posterior_probabilities(
     probs: ProbsLike, *, var_name: str | None = None, group: str | None = None
 ) -> np.ndarray | xr.DataArray:
@@ -28,8 +29,7 @@ def posterior_probabilities(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
+    {probs}
     var_name : str, optional
         Variable holding the probabilities, for a DataTree or Dataset.  May be
         omitted when the group has a single variable.
@@ -90,6 +90,7 @@ def _interval(values: np.ndarray, prob: float, method: str) -> np.ndarray:
     raise ValueError(f'method must be "hdi" or "eti"; got {method!r}.')
 
 
+@_document
 def class_probabilities(
     probs: ProbsLike,
     *,
@@ -102,15 +103,13 @@ def class_probabilities(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
+    {probs}
     prob : float, default 0.94
         Probability mass of each interval, in (0, 1).
     method : {"hdi", "eti"}, default "hdi"
         Highest density interval (ArviZ's ``hdi``, method ``"nearest"``) or
         equal-tailed interval (linear quantiles).
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------

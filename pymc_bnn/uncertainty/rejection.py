@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _Probs
-from pymc_bnn.uncertainty.labels import _y_indices
+from pymc_bnn.uncertainty.inputs import ProbsLike, _document, _Probs
+from pymc_bnn.uncertainty.labels import _probs_and_labels
 from pymc_bnn.uncertainty.measures import MEASURES, Measure, _measure_name, _scores
 from pymc_bnn.uncertainty.predictions import _predict
 
@@ -36,6 +36,7 @@ def _scores_for(p: _Probs, measure: str | ArrayLike) -> tuple[str, np.ndarray]:
     return "custom", scores
 
 
+@_document
 def accuracy_rejection_curve(
     probs: ProbsLike,
     y: ArrayLike,
@@ -55,18 +56,15 @@ def accuracy_rejection_curve(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    {probs}
+    {y}
     measure : str or array_like, default "epistemic"
         A name from :data:`MEASURES` (see :func:`uncertainty_scores`), or one
         uncertainty score per observation (larger is less sure).
     rejection_rates : array_like, optional
         Fractions in [0, 1).  By default ``0, 1/n, ..., (n-1)/n``: every number
         of rejected observations.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------
@@ -85,8 +83,7 @@ def accuracy_rejection_curve(
     """
     if isinstance(measure, str):
         measure = _measure_name(measure)
-    p = _as_probs(probs, var_name, group)
-    y_idx = _y_indices(y, p)
+    p, y_idx = _probs_and_labels(probs, y, var_name, group)
     name, scores = _scores_for(p, measure)
     n = p.n_obs
     rates = np.arange(n) / n if rejection_rates is None else _check_rates(rejection_rates)

@@ -6,8 +6,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from pymc_bnn.uncertainty.inputs import ProbsLike, _as_probs, _Probs
-from pymc_bnn.uncertainty.labels import _y_indices
+from pymc_bnn.uncertainty.inputs import ProbsLike, _document, _Probs
+from pymc_bnn.uncertainty.labels import _probs_and_labels
 
 __all__ = ["brier_score", "log_score"]
 
@@ -16,6 +16,7 @@ def _pointwise_or_mean(p: _Probs, values: np.ndarray, pointwise: bool, name: str
     return p.per_obs(values, name) if pointwise else float(values.mean())
 
 
+@_document
 def brier_score(
     probs: ProbsLike,
     y: ArrayLike,
@@ -33,14 +34,11 @@ def brier_score(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    {probs}
+    {y}
     pointwise : bool, default False
         Return one score per observation instead of their mean.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------
@@ -51,13 +49,13 @@ def brier_score(
     >>> brier_score(np.array([[[1.0, 0.0], [0.5, 0.5]]]), [0, 1], pointwise=True)
     array([0. , 0.5])
     """
-    p = _as_probs(probs, var_name, group)
-    y_idx = _y_indices(y, p)
+    p, y_idx = _probs_and_labels(probs, y, var_name, group)
     one_hot = np.eye(p.n_classes)[y_idx]
     scores = ((p.values.mean(axis=0) - one_hot) ** 2).sum(axis=-1)
     return _pointwise_or_mean(p, scores, pointwise, "brier_score")
 
 
+@_document
 def log_score(
     probs: ProbsLike,
     y: ArrayLike,
@@ -76,14 +74,11 @@ def log_score(
 
     Parameters
     ----------
-    probs : array_like, DataArray, Dataset or DataTree
-        Posterior class probabilities (see :mod:`pymc_bnn.uncertainty`).
-    y : array_like, 1-D
-        Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    {probs}
+    {y}
     pointwise : bool, default False
         Return one score per observation instead of their mean.
-    var_name, group : str, optional
-        Which variable of a DataTree or Dataset (see :func:`posterior_probabilities`).
+    {var_name_group}
 
     Returns
     -------
@@ -94,8 +89,7 @@ def log_score(
     >>> log_score(np.array([[[0.5, 0.5]], [[1.0, 0.0]]]), [0])  # mean p(y=0) = 0.75
     -0.287...
     """
-    p = _as_probs(probs, var_name, group)
-    y_idx = _y_indices(y, p)
+    p, y_idx = _probs_and_labels(probs, y, var_name, group)
     p_y = p.values.mean(axis=0)[np.arange(p.n_obs), y_idx]
     with np.errstate(divide="ignore"):
         scores = np.log(p_y)

@@ -30,97 +30,12 @@ Examples
 >>> test_never_positive()
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import lazy_loader
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from pymc_bnn.testing.implementations import (
-        PYMC,
-        PYMC_BNN,
-        Implementation,
-        compile_categorical,
-        compile_dirichlet_multinomial,
-        compile_multinomial,
-    )
-    from pymc_bnn.testing.oracles import (
-        categorical_logp_oracle,
-        categorical_logpmf_grad_logits,
-        multinomial_grad_logits,
-        multinomial_logpmf_oracle,
-        scipy_dirichlet_multinomial_logpmf,
-        scipy_multinomial_logpmf,
-    )
-    from pymc_bnn.testing.strategies import (
-        INTEGER_DTYPES,
-        MultinomialCase,
-        concentration_vectors,
-        count_vectors,
-        invalid_count_vectors,
-        logit_vectors,
-        multinomial_cases,
-        simplex_vectors,
-    )
 
 #: The distributions the contract covers, in report order.
 DISTRIBUTIONS = ("Categorical", "Multinomial", "DirichletMultinomial")
 
-#: Where each public name is defined; imported from there on first use.
-__getattr__, __dir__, _ = lazy_loader.attach(
-    __name__,
-    submodules=["conformance", "contract", "implementations", "oracles", "strategies"],
-    submod_attrs={
-        "strategies": [
-            "INTEGER_DTYPES",
-            "MultinomialCase",
-            "concentration_vectors",
-            "count_vectors",
-            "invalid_count_vectors",
-            "logit_vectors",
-            "multinomial_cases",
-            "simplex_vectors",
-        ],
-        "oracles": [
-            "categorical_logp_oracle",
-            "categorical_logpmf_grad_logits",
-            "multinomial_grad_logits",
-            "multinomial_logpmf_oracle",
-            "scipy_dirichlet_multinomial_logpmf",
-            "scipy_multinomial_logpmf",
-        ],
-        "implementations": [
-            "PYMC",
-            "PYMC_BNN",
-            "Implementation",
-            "compile_categorical",
-            "compile_dirichlet_multinomial",
-            "compile_multinomial",
-        ],
-    },
-)
-
-__all__ = [
-    "DISTRIBUTIONS",
-    "INTEGER_DTYPES",
-    "PYMC",
-    "PYMC_BNN",
-    "Implementation",
-    "MultinomialCase",
-    "categorical_logp_oracle",
-    "categorical_logpmf_grad_logits",
-    "compile_categorical",
-    "compile_dirichlet_multinomial",
-    "compile_multinomial",
-    "concentration_vectors",
-    "count_vectors",
-    "invalid_count_vectors",
-    "logit_vectors",
-    "multinomial_cases",
-    "multinomial_grad_logits",
-    "multinomial_logpmf_oracle",
-    "scipy_dirichlet_multinomial_logpmf",
-    "scipy_multinomial_logpmf",
-    "simplex_vectors",
-]
+# The names below are listed once, in __init__.pyi, as imports from their modules;
+# each is imported from there on first use.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
+__all__ += ["DISTRIBUTIONS"]

@@ -52,59 +52,19 @@ True
 """
 
 from pymc_bnn.testing.contract import (
+    calls,
     categorical,
     dirichlet_multinomial,
     extremes,
     inference,
     multinomial,
+    registry,
 )
-from pymc_bnn.testing.contract.calls import (
-    ATOL,
-    GRAD_RTOL,
-    RTOL,
-    ConstantCall,
-    DrawCall,
-    KeywordCall,
-    LogpCall,
-    ModelCall,
-    PropertyFailure,
-)
-from pymc_bnn.testing.contract.registry import (
-    DISTRIBUTIONS,
-    PROPERTIES,
-    Property,
-    by_distribution,
-    case_text,
-    fixed_cases,
-    get,
-    hypothesis_properties,
-    prop,
-    select,
-)
+from pymc_bnn.testing.contract.calls import *  # noqa: F403
+from pymc_bnn.testing.contract.registry import *  # noqa: F403
 
-__all__ = [
-    "ATOL",
-    "DISTRIBUTIONS",
-    "GRAD_RTOL",
-    "PROPERTIES",
-    "RTOL",
-    "ConstantCall",
-    "DrawCall",
-    "KeywordCall",
-    "LogpCall",
-    "ModelCall",
-    "Property",
-    "PropertyFailure",
-    "by_distribution",
-    "case_text",
-    "categorical",
-    "dirichlet_multinomial",
-    "extremes",
-    "fixed_cases",
-    "get",
-    "hypothesis_properties",
-    "inference",
-    "multinomial",
-    "prop",
-    "select",
-]
+# The modules of properties, and every name of calls and registry (each module's
+# __all__ says which), in the forms type checkers follow.
+__all__ = ["categorical", "dirichlet_multinomial", "extremes", "inference", "multinomial"]
+__all__ += calls.__all__
+__all__ += registry.__all__

@@ -31,12 +31,29 @@ import numpy as np
 import xarray as xr
 from sklearn.utils.validation import check_is_fitted
 
+from pymc_bnn._docstrings import Fragments
 from pymc_bnn.persistence import SavedModel, read_attrs, read_model, write_model
 
 __all__ = ["SavedModelMixin", "load_estimator"]
 
 OBSERVED_LIMIT = 1 << 20
 """``observed_data`` is saved when it takes at most this many bytes."""
+
+_document = Fragments(
+    path="""
+    path : str or path-like
+        The model file.
+    """,
+    read_errors="""
+    FileNotFoundError
+        If the file does not exist.
+    pymc_bnn.persistence.ModelFileError
+        If it is not a model file of this version, or is damaged or edited
+        (its checksum); for a model folder of an earlier pymc_bnn, the
+        message says what to do.
+    """,
+)
+"""Fills the docstrings of ``read_metadata`` and ``load``: both read a model file."""
 
 _GROUPS = ("posterior", "sample_stats", "loss_curve", "observed_data")
 """The groups of ``idata_`` a model file keeps (each when present and not empty)."""
@@ -155,13 +172,13 @@ class SavedModelMixin:
         return options
 
     @classmethod
+    @_document
     def read_metadata(cls, path: str | os.PathLike) -> dict[str, Any]:
         """The attributes of a model file written by :meth:`save`, without its draws.
 
         Parameters
         ----------
-        path : str or path-like
-            The model file.
+        {path}
 
         Returns
         -------
@@ -171,12 +188,7 @@ class SavedModelMixin:
 
         Raises
         ------
-        FileNotFoundError
-            If the file does not exist.
-        pymc_bnn.persistence.ModelFileError
-            If it is not a model file of this version, or is damaged or edited
-            (its checksum); for a model folder of an earlier pymc_bnn, the
-            message says what to do.
+        {read_errors}
 
         Examples
         --------
@@ -190,6 +202,7 @@ class SavedModelMixin:
         return read_attrs(path)
 
     @classmethod
+    @_document
     def load(cls, path: str | os.PathLike) -> SavedModelMixin:
         """The fitted estimator saved by :meth:`save` in the model file ``path``.
 
@@ -199,8 +212,7 @@ class SavedModelMixin:
 
         Parameters
         ----------
-        path : str or path-like
-            The model file.
+        {path}
 
         Returns
         -------
@@ -210,11 +222,7 @@ class SavedModelMixin:
 
         Raises
         ------
-        FileNotFoundError
-            If the file does not exist.
-        pymc_bnn.persistence.ModelFileError
-            If the file is not a model file of this version, or is damaged or
-            edited (its checksum).
+        {read_errors}
         ValueError
             If an entry does not fit: the options, features, classes, fitted
             entries, the dims of the draws and their shapes against the rebuilt

@@ -20,7 +20,7 @@ the coordinates the sampler moves in differ.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pymc as pm
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 Parametrization = Literal["qr", "centered", "plain"]
-PARAMETRIZATIONS: tuple[str, ...] = ("qr", "centered", "plain")
+PARAMETRIZATIONS: tuple[str, ...] = get_args(Parametrization)
 """The accepted values of ``parametrization``."""
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pymc as pm
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 Identification = Literal["zerosum", "reference", "none"]
-IDENTIFICATIONS: tuple[str, ...] = ("zerosum", "reference", "none")
+IDENTIFICATIONS: tuple[str, ...] = get_args(Identification)
 """The accepted values of ``identification``."""
 
 PriorFactory = Callable[[str, tuple[int, ...]], TensorVariable]

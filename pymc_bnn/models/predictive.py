@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pytensor
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 Summary = Literal["draws", "mean", "uncertainty"]
-SUMMARIES: tuple[str, ...] = ("draws", "mean", "uncertainty")
+SUMMARIES: tuple[str, ...] = get_args(Summary)
 """What a compiled predictive function returns (see the module documentation)."""
 
 DTYPES: tuple[str, ...] = ("float64", "float32")

@@ -1,7 +1,9 @@
 """``pymc-bnn predict`` at scale: peak memory, start-up and time against rows, CSV and Parquet.
 
 Fits a model with ``pymc-bnn fit`` on the cover-type CSV (``--model``, default
-the (20, 20) BNN, ``--draws`` posterior draws, default 1,000), writes inputs of
+the (20, 20) BNN, ``--draws`` posterior draws in all, default 1,000: for the BNN
+``fit --draws`` counts draws per member, so it is given a fifth of them for the
+five members; the saved model's count is checked), writes inputs of
 growing size by repeating the cover-type rows (CSV and Parquet), and runs
 ``pymc-bnn predict`` on each in a fresh process, reading the child's peak
 resident set size (``getrusage``) and its wall time.  Sizes and formats are
@@ -25,16 +27,33 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from common import DEFAULT_CSV, RESULTS, load_note, machine, table
+from common import DEFAULT_CSV, machine, table, write_result
+
+from pymc_bnn.cli.commands import load_saved
 
 CLI = [sys.executable, "-m", "pymc_bnn.cli"]
+MEMBERS = 5
+"""Members of the BNN estimator (its default): ``fit --draws`` counts draws per member."""
+
+
+def say(*parts) -> None:
+    """Print a progress line at once, with the UTC time."""
+    print(f"[{datetime.datetime.now(datetime.UTC):%H:%M:%S}]", *parts, flush=True)
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes."""
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
+
 
 _CHILD = (
     "import resource, subprocess, sys, time\n"
@@ -99,19 +118,30 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
     parser.add_argument("--model", default="bnn", choices=["bnn", "softmax"])
     parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
+    load_start = load()
+    say(f"start; load {load_start}")
+    per_member = args.draws // MEMBERS if args.model == "bnn" else args.draws
     base = pd.read_csv(args.csv)
     features = base.drop(columns="Cover_Type")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model = folder / "model.nc"
         fit = [*CLI, "fit", str(args.csv), "--target", "Cover_Type", "--model", args.model]
-        fit += ["--iterations", str(args.iterations), "--draws", str(args.draws)]
+        fit += ["--iterations", str(args.iterations), "--draws", str(per_member)]
         fit += ["--batch-size", "256", "--out", str(model), "--no-progress"]
+        say("fitting:", " ".join(fit[2:]))
         subprocess.run(fit, check=True, capture_output=True)
+        estimator, scaler, _ = load_saved(model)
+        post = estimator.posterior_
+        draws = post.sizes["chain"] * post.sizes["draw"]
+        say(f"saved model: {draws} draws ({post.sizes['chain']} x {post.sizes['draw']})")
+        if draws != args.draws:
+            raise SystemExit(f"the saved model has {draws} draws, not {args.draws}")
+        del estimator
         files = {}
         for n in [10, *args.rows]:
             rows = pd.concat([features] * -(-n // len(features)), ignore_index=True).iloc[:n]
@@ -124,27 +154,27 @@ def main() -> None:
         # The estimator's own per-row cost, on 5,000 standardized rows.
         X = features.iloc[:5000]
         X_file = folder / "X.npy"
-        import numpy as np
-
-        from pymc_bnn.cli.commands import load_saved
-
-        _, scaler, _ = load_saved(model)
         np.save(X_file, scaler.transform(X).to_numpy())
         startup = []
         for run in ("cold", "warm"):
             command = [*CLI, "predict", str(model), str(files[10, "csv"])]
             command += ["--out", str(folder / "p.csv"), "--force", "--no-progress"]
-            startup.append([run, *peak_and_seconds(command)])
-            print(startup[-1], flush=True)
+            startup.append([run, *peak_and_seconds(command), load()])
+            say(*startup[-1])
         inside = parts(model, X_file)
-        print(inside, flush=True)
+        inside_load = load()
+        say(inside, inside_load)
         results: dict[tuple, list[tuple[float, float]]] = {k: [] for k in files if k[0] > 10}
+        loads: dict[tuple, list[str]] = {k: [] for k in results}
         for _ in range(args.repeats):
             for key in results:  # interleaved
                 command = [*CLI, "predict", str(model), str(files[key])]
                 command += ["--out", str(folder / "p.csv"), "--force", "--no-progress"]
+                before = load()
+                say(key, f"predict; load {before}")
                 results[key].append(peak_and_seconds(command))
-                print(key, results[key][-1], flush=True)
+                loads[key].append(f"{before} → {load()}")
+                say(key, results[key][-1], loads[key][-1])
         sizes = {key: files[key].stat().st_size / 2**20 for key in results}
     warm = startup[1][2]
     rows = []
@@ -153,22 +183,36 @@ def main() -> None:
         seconds = statistics.median(v[1] for v in values)
         yardstick = warm + n * inside["predict_proba"] * 1e-6
         rows.append(
-            [f"{n:,}", fmt, sizes[n, fmt], peak, seconds, 1e6 * seconds / n, seconds / yardstick]
+            [
+                f"{n:,}",
+                fmt,
+                sizes[n, fmt],
+                peak,
+                seconds,
+                1e6 * seconds / n,
+                seconds / yardstick,
+                "; ".join(loads[n, fmt]),
+            ]
         )
     text = "\n\n".join(
         [
             f"# `pymc-bnn predict` at scale: {args.model}, {args.draws:,} draws",
             f"Run {started:%Y-%m-%d %H:%M} UTC: `python benchmarks/predict_memory.py "
-            f"{' '.join(sys.argv[1:])}`.  {machine()}; {load_note()}.  The 2-core machine "
-            "was shared with other jobs: times are indicative; memory does not depend on load.",
+            f"{' '.join(sys.argv[1:])}`.  {machine()}.  Load average (1/5/15 min) "
+            f"{load_start} at the start, {load()} at the end, and beside each run below.  "
+            "The 2-core machine was shared with other jobs: times are inflated and "
+            "indicative (the yardstick was measured at another moment than each run, not "
+            "interleaved with it); memory does not depend on load.  The model: "
+            f"`pymc-bnn fit --model {args.model} --draws {per_member} --iterations "
+            f"{args.iterations} --batch-size 256` ({args.draws:,} draws in all).",
             "Start-up: `predict` on 10 rows in a fresh process (peak RSS, wall seconds), "
             "twice in a row:",
-            table(["run", "peak RSS (MiB)", "seconds"], startup),
+            table(["run", "peak RSS (MiB)", "seconds", "load after"], startup),
             "Inside one process: "
             + ", ".join(f"{k} {v:.2f} s" for k, v in inside.items() if "predict_" not in k)
             + f"; the estimator's steady per-row cost on 5,000 rows: predict_proba "
             f"{inside['predict_proba']:.0f} µs, predict_uncertainty "
-            f"{inside['predict_uncertainty']:.0f} µs.",
+            f"{inside['predict_uncertainty']:.0f} µs (load {inside_load} after).",
             "Each size and format in a fresh process (`--chunk-size` default, 10,000 rows); "
             "ratio: the command's seconds over (warm start-up + rows x predict_proba's "
             "per-row cost):",
@@ -181,13 +225,13 @@ def main() -> None:
                     "seconds",
                     "µs per row",
                     "ratio to start-up + predict_proba",
+                    "load before → after",
                 ],
                 rows,
             ),
         ]
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "predict_memory.md").write_text(text + "\n")
+    write_result("predict_memory.md", text)
     print(text)
 
 

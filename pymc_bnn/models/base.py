@@ -198,7 +198,9 @@ class SoftmaxModel:
     ) -> Callable:
         """The compiled function of ``summary`` (:func:`compile_predictive`), compiled once.
 
-        Cached in the handle by summary, precision and backend.
+        Cached in the handle by summary, precision and backend.  It trusts its
+        inputs (``trust_input=True``): call it with the rows and the draws as
+        arrays of ``dtype``, as :class:`PosteriorPredictive` does.
         """
         backend = backend or prediction_backend()
         key = (summary, dtype, backend)
@@ -210,6 +212,7 @@ class SoftmaxModel:
                 summary,
                 dtype=dtype,
                 backend=backend,
+                trust_input=True,
             )
         return self._compiled[key]
 
@@ -282,6 +285,7 @@ class SoftmaxModel:
             n_classes=len(self.classes),
             width=max(shape[-1] for shape in shapes.values()),
             dtype=dtype,
+            backend=backend,
         )
 
     def _check_new_X(self, X: ArrayLike, name: str) -> np.ndarray:

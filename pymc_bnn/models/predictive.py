@@ -17,8 +17,9 @@ is asked of it follow in the same function:
 Under JAX (:func:`prediction_backend`) XLA fuses the softmax, the mean and the
 entropy into one pass over the logits; without it the function runs NumPy's
 loops node by node.  :class:`PosteriorPredictive` holds a posterior's draws
-stacked once, in the precision asked for, and runs the compiled function chunk
-by chunk, so memory stays bounded by the chunk.
+stacked once, in the precision asked for (under JAX, on JAX's device, so they
+are not copied for every chunk), and runs the compiled function chunk by chunk,
+so memory stays bounded by the chunk.
 """
 
 from __future__ import annotations
@@ -56,9 +57,12 @@ SUMMARIES: tuple[str, ...] = get_args(Summary)
 DTYPES: tuple[str, ...] = ("float64", "float32")
 """The precisions prediction computes in."""
 
-_CHUNK_ELEMENTS = 1 << 23
+_CHUNK_ELEMENTS = 1 << 21
 """Rows per chunk: the widest layer's activations of one chunk under every draw hold
-about this many numbers (64 MiB in float64)."""
+about this many numbers (16 MiB in float64).  Among powers of two from a quarter to
+four times this, it was the fastest or near it for the softmax regression and the
+(20, 20) network on cover type (``benchmarks/prediction.py``): larger chunks leave
+the processor's caches."""
 _MIN_ROWS, _MAX_ROWS = 16, 4096
 _SEPARATE_EXPONENTIALS = ("local_softmax_stabilize", "local_log_sum_exp")
 """PyTensor rewrites left out of the summaries' compile (see compile_predictive)."""
@@ -116,6 +120,7 @@ def compile_predictive(
     *,
     dtype: str = "float64",
     backend: str | None = None,
+    trust_input: bool = False,
 ) -> Callable[..., list[np.ndarray]]:
     """Compile a summary of new rows' class probabilities over a stack of posterior draws.
 
@@ -133,6 +138,11 @@ def compile_predictive(
         Precision of the rows, the draws and every step.
     backend : str, optional
         PyTensor mode; default :func:`prediction_backend`.
+    trust_input : bool, default False
+        Skip the check and conversion of the inputs on each call: the caller
+        passes ``X`` and the draws as arrays of ``dtype`` and the right number
+        of dimensions (under JAX, the draws may be JAX arrays already on the
+        device, which are then not copied on each call).
 
     Returns
     -------
@@ -164,22 +174,28 @@ def compile_predictive(
     # model's graph inferred from its own data (a minibatch's rows) do not carry over.
     replace = {features: rows, **dict(zip(parameters, stacks, strict=True))}
     (batched,) = _in_precision([vectorize_graph(logits, replace=replace)], dtype)
-    shifted = batched - batched.max(axis=-1, keepdims=True)
+    # The summaries work on the logits laid out (rows, draws, classes) and reduce over
+    # the middle axis.  A first layer on the rows computes them in that layout (one
+    # product of the rows with every draw's weights side by side), so the transpose
+    # cancels; reducing over a leading draws axis instead made XLA walk a transposed
+    # array, markedly slower (benchmarks/prediction.py).
+    by_row = batched.transpose(1, 0, 2)
+    shifted = by_row - by_row.max(axis=-1, keepdims=True)
     exp = pt.exp(shifted)
     total = exp.sum(axis=-1, acc_dtype=dtype)
     probs = exp / total[..., None]
     # A mean as a sum times a constant of the precision: PyTensor's mean of float32
     # accumulates in float64, and its JAX form returns that float64.
-    inverse = pt.cast(1.0 / probs.shape[0], dtype)
+    inverse = pt.cast(1.0 / probs.shape[1], dtype)
     if summary == "draws":
-        outputs = [probs]
+        outputs = [probs.transpose(1, 0, 2)]
     elif summary == "mean":
-        outputs = [probs.sum(axis=0, acc_dtype=dtype) * inverse]
+        outputs = [probs.sum(axis=1, acc_dtype=dtype) * inverse]
     else:
         # Entropy of each draw's softmax: log sum exp - sum p * shifted logits.
         entropy = pt.log(total) - (probs * shifted).sum(axis=-1, acc_dtype=dtype)
-        mean = probs.sum(axis=0, acc_dtype=dtype) * inverse
-        outputs = [mean, entropy.sum(axis=0, acc_dtype=dtype) * inverse]
+        mean = probs.sum(axis=1, acc_dtype=dtype) * inverse
+        outputs = [mean, entropy.sum(axis=1, acc_dtype=dtype) * inverse]
     # PyTensor would recognise exp(x) / sum(exp(x)) as a Softmax and log(sum(exp(x))) as
     # a logsumexp, each computing its own exponentials: the summary would take the
     # exponential of every logit twice.
@@ -188,11 +204,15 @@ def compile_predictive(
     inputs = [rows, *stacks]
     if backend == "FAST_COMPILE":
         with quick_compile():
-            return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
+            return pytensor.function(
+                inputs, outputs, mode=mode, on_unused_input="ignore", trust_input=trust_input
+            )
     with warnings.catch_warnings():
         # JAX drops the graph's broadcast assertions, which the shapes satisfy.
         warnings.filterwarnings("ignore", message="Skipping Assert")
-        return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
+        return pytensor.function(
+            inputs, outputs, mode=mode, on_unused_input="ignore", trust_input=trust_input
+        )
 
 
 def _finite(mean: np.ndarray) -> np.ndarray:
@@ -222,7 +242,9 @@ class PosteriorPredictive:
     Parameters
     ----------
     compiled : callable
-        ``compiled(summary)``: the compiled function of that summary.
+        ``compiled(summary)``: the compiled function of that summary, which
+        trusts its inputs (``compile_predictive(..., trust_input=True)``): each
+        chunk is handed over as an array of ``dtype``.
     stacks : list of numpy.ndarray
         One stack ``(chains * draws, *shape)`` per parameter, in ``dtype``.
     chains, draws : int
@@ -231,6 +253,10 @@ class PosteriorPredictive:
         The widest layer (units or classes): it sets the rows per chunk.
     dtype : str
         Precision of the computation.
+    backend : str, optional
+        The mode ``compiled`` was compiled with; under ``"JAX"`` the stacks are
+        put on JAX's device once, at the first chunk, not copied there with
+        every chunk.
     """
 
     def __init__(
@@ -243,11 +269,14 @@ class PosteriorPredictive:
         n_classes: int,
         width: int,
         dtype: str,
+        backend: str | None = None,
     ):
         self._compiled = compiled
-        self.stacks = stacks
-        self.chains, self.draws, self.n_classes = chains, draws, n_classes
         self.dtype = _check_dtype(dtype)
+        self.stacks = [np.ascontiguousarray(s, dtype=dtype) for s in stacks]
+        self._backend = backend
+        self._inputs: list | None = None
+        self.chains, self.draws, self.n_classes = chains, draws, n_classes
         budget = _CHUNK_ELEMENTS // max(chains * draws * max(width, n_classes), 1)
         rows = 1 << max(int(budget).bit_length() - 1, 0)
         self.chunk_rows = int(np.clip(rows, _MIN_ROWS, _MAX_ROWS))
@@ -258,14 +287,24 @@ class PosteriorPredictive:
         The outputs may hold padding rows after the first ``rows``.
         """
         f = self._compiled(summary)
-        X = np.asarray(X, dtype=self.dtype)
+        if self._inputs is None:
+            self._inputs = self.stacks
+            if self._backend == "JAX":
+                # After compiling: PyTensor's JAX backend switches JAX to float64,
+                # which a float64 stack put on the device before would not be.
+                import jax
+
+                self._inputs = [jax.device_put(s) for s in self.stacks]
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (rows, features); got shape {X.shape}.")
         for start in range(0, len(X), self.chunk_rows):
             chunk = X[start : start + self.chunk_rows]
             n = len(chunk)
             if n < self.chunk_rows:
                 padding = np.zeros((self.chunk_rows - n, X.shape[1]), X.dtype)
                 chunk = np.concatenate([chunk, padding])
-            yield n, [np.asarray(o) for o in f(chunk, *self.stacks)]
+            yield n, [np.asarray(o) for o in f(chunk, *self._inputs)]
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         """Probabilities ``(chains, draws, rows, classes)`` of rows ``X`` under each draw."""

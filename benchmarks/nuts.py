@@ -25,26 +25,33 @@ and median bulk ESS, sampling seconds (PyMC and nutpie compile before; the
 compile column is the rest of the wall time), minimum ESS per second, leapfrog
 steps per draw, step size, divergences and, with 2 chains, the maximum r-hat.
 
+With ``--rounds R`` the contenders of each setting run R times in turn, the
+order rotating per round and round r with random seed r, and the table adds, per
+round, each contender's min ESS per second over NumPyro's in that round (median
+and range over the rounds); each row records the load average (1/5/15 minutes)
+before and after it: on a shared machine only such ratios are results.
+
 Run: ``.venv/bin/python benchmarks/nuts.py [--rows 1000 3000 12000] [--lengths 300 500]
-[--chains 1] [--parametrizations plain centered qr] [--numpyro] [--csv PATH]``;
-prints a markdown table (rows in the order they ran) and, with ``--out``, writes it.
+[--chains 1] [--parametrizations plain centered qr] [--no-numpyro] [--rounds 1] [--csv PATH]
+[--out NAME]``; prints a markdown table (rows in the order they ran) and, with
+``--out``, writes it to ``benchmarks/results/NAME``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import shlex
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
-from common import DEFAULT_CSV, jax_float64, load_note, machine, split, table
+from common import DEFAULT_CSV, jax_float64, machine, split, table, write_result
 from scipy.linalg import helmert
 
 from pymc_bnn import multinomial_glm
@@ -54,6 +61,7 @@ from pymc_bnn.runtime import blas_limits
 
 PRIOR_SCALE, INTERCEPT_SCALE = 2.5, 5.0
 HEADERS = [
+    "round",
     "rows",
     "warm-up + draws",
     "chains",
@@ -67,7 +75,13 @@ HEADERS = [
     "step size",
     "divergences",
     "max r-hat",
+    "load before → after",
 ]
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes."""
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def subset(data, rows: int):
@@ -147,7 +161,7 @@ def numpyro_model(n_features, k):
     return model
 
 
-def run_numpyro(X, y, chains, length):
+def run_numpyro(X, y, chains, length, seed=0):
     import jax
     import jax.numpy as jnp
     from numpyro.infer import MCMC, NUTS
@@ -166,9 +180,9 @@ def run_numpyro(X, y, chains, length):
         progress_bar=False,
     )
     times = []
-    for seed in (0, 1):  # the first run compiles; the second reuses it
+    for key in (seed + 1000, seed):  # the first run compiles; the second reuses it
         start = time.perf_counter()
-        mcmc.run(jax.random.PRNGKey(seed), X, y, extra_fields=("num_steps", "diverging"))
+        mcmc.run(jax.random.PRNGKey(key), X, y, extra_fields=("num_steps", "diverging"))
         jax.block_until_ready(mcmc.get_samples())
         times.append(time.perf_counter() - start)
     samples = mcmc.get_samples(group_by_chain=True)
@@ -202,14 +216,16 @@ def main(argv=None) -> str:
     parser.add_argument("--sampler", default="auto", help="nuts_sampler of pm.sample")
     parser.add_argument("--no-numpyro", action="store_true", help="leave NumPyro's own out")
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
-    parser.add_argument("--out", default=None, help="write the table to this file")
+    parser.add_argument("--rounds", type=int, default=1, help="repeats, order rotating")
+    parser.add_argument("--out", default=None, help="write to benchmarks/results/OUT")
     args = parser.parse_args(argv)
     data = split(args.csv)
     started = datetime.datetime.now(datetime.UTC)
     given = sys.argv[1:] if argv is None else argv
     command = shlex.join(["python", "benchmarks/nuts.py", *given])
     start = time.perf_counter()
-    rows = []
+    load_start = load()
+    rows, ratios = [], []
     with blas_limits(1):
         for n in args.rows:
             X, y = subset(data, n)
@@ -218,42 +234,77 @@ def main(argv=None) -> str:
                     contenders = [("pymc", p) for p in args.parametrizations]
                     if not args.no_numpyro:
                         contenders.append(("numpyro", None))
-                    for kind, parametrization in contenders:
-                        if kind == "numpyro":
-                            r = run_numpyro(X, y, chains, length)
-                        else:
-                            r = run_pymc(X, y, parametrization, chains, length, args.sampler)
-                        line = [
-                            n,
-                            f"{length} + {length}",
-                            chains,
-                            r["label"],
-                            r["min_ess"],
-                            r["median_ess"],
-                            r["compile"],
-                            r["seconds"],
-                            r["per_s"],
-                            r["steps"],
-                            r["step_size"],
-                            r["divergences"],
-                            r["rhat"],
-                        ]
-                        print(" | ".join(map(str, line)), file=sys.stderr, flush=True)
-                        rows.append(line)
+                    per_s = {}
+                    for rnd in range(args.rounds):
+                        k = rnd % len(contenders)
+                        for kind, parametrization in contenders[k:] + contenders[:k]:
+                            before = load()
+                            if kind == "numpyro":
+                                r = run_numpyro(X, y, chains, length, seed=rnd)
+                            else:
+                                r = run_pymc(
+                                    X, y, parametrization, chains, length, args.sampler, rnd
+                                )
+                            per_s.setdefault(r["label"], []).append(r["per_s"])
+                            line = [
+                                rnd,
+                                n,
+                                f"{length} + {length}",
+                                chains,
+                                r["label"],
+                                r["min_ess"],
+                                r["median_ess"],
+                                r["compile"],
+                                r["seconds"],
+                                r["per_s"],
+                                r["steps"],
+                                r["step_size"],
+                                r["divergences"],
+                                r["rhat"],
+                                f"{before} → {load()}",
+                            ]
+                            print(" | ".join(map(str, line)), file=sys.stderr, flush=True)
+                            rows.append(line)
+                    own = per_s.get("NumPyro's own")
+                    for label, values in per_s.items():
+                        if own and label != "NumPyro's own":
+                            ratio = np.asarray(values) / np.asarray(own)
+                            cell = f"{np.median(ratio):.2f} ({ratio.min():.2f}-{ratio.max():.2f})"
+                            ratios.append(
+                                [
+                                    n,
+                                    f"{length} + {length}",
+                                    chains,
+                                    label,
+                                    cell,
+                                ]
+                            )
     minutes = (time.perf_counter() - start) / 60
     text = "\n".join(
         [
             f"Run {started:%Y-%m-%d %H:%M} UTC, {minutes:.0f} minutes: `{command}`.",
             "",
-            f"{machine()}; {load_note()}.",
+            f"{machine()}.  Load average (1/5/15 min) {load_start} at the start, {load()} "
+            "at the end, and beside each row.",
             "",
             table(HEADERS, rows),
             "",
+            *(
+                [
+                    "Min bulk ESS per second over NumPyro's own in the same round, median "
+                    "(min-max) over the rounds:",
+                    "",
+                    table(["rows", "warm-up + draws", "chains", "contender", "ratio"], ratios),
+                    "",
+                ]
+                if ratios
+                else []
+            ),
         ]
     )
     print(text)
     if args.out:
-        Path(args.out).write_text(text)
+        write_result(args.out, text)
     return text
 
 

@@ -62,46 +62,51 @@ _CHILD = (
     "seconds = time.perf_counter() - start\n"
     "if done.returncode:\n"
     "    sys.exit(done.stderr)\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, seconds)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(usage.ru_maxrss, seconds, usage.ru_utime + usage.ru_stime)\n"
 )
 
 _PARTS = """
 import json, sys, time
-start = time.perf_counter()
+clocks = (time.perf_counter, time.process_time)
+times, cpu = {}, {}
+def timed(name, f):
+    start = [c() for c in clocks]
+    out = f()
+    times[name], cpu[name] = (c() - s for c, s in zip(clocks, start))
+    return out
+timed("import", lambda: __import__("pymc_bnn.cli.commands"))
 import numpy as np
 from pymc_bnn.cli.commands import load_saved
-times = {"import": time.perf_counter() - start}
-start = time.perf_counter()
-estimator, scaler, meta = load_saved(sys.argv[1])
-times["load"] = time.perf_counter() - start
+estimator, scaler, meta = timed("load", lambda: load_saved(sys.argv[1]))
 X = np.load(sys.argv[2])
-start = time.perf_counter()
-estimator.predict_uncertainty(X[:1], proba=True)
-times["rebuild and compile"] = time.perf_counter() - start
+timed("rebuild and compile", lambda: estimator.predict_uncertainty(X[:1], proba=True))
 for method in ("predict_proba", "predict_uncertainty"):
     f = getattr(estimator, method)
     f(X)
-    seconds = []
+    runs = []
     for _ in range(3):
-        start = time.perf_counter()
-        f(X)
-        seconds.append(time.perf_counter() - start)
-    times[method] = 1e6 * sorted(seconds)[1] / len(X)
-print(json.dumps(times))
+        timed(method, lambda: f(X))
+        runs.append((times[method], cpu[method]))
+    wall, process = sorted(runs)[1]
+    times[method], cpu[method] = 1e6 * wall / len(X), 1e6 * process / len(X)
+print(json.dumps({"wall": times, "cpu": cpu}))
 """
 
 
-def peak_and_seconds(command: list[str]) -> tuple[float, float]:
-    """Peak RSS (MiB) and wall time (s) of ``command`` run alone in a fresh process."""
+def peak_and_seconds(command: list[str]) -> tuple[float, float, float]:
+    """Peak RSS (MiB), wall time and CPU time (user + system, s) of ``command`` run alone
+    in a fresh process.  CPU time depends far less on the machine's load than wall time."""
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, *command], capture_output=True, text=True, check=True
     )
-    kib, seconds = out.stdout.split()
-    return int(kib) / 1024, float(seconds)
+    kib, seconds, cpu = out.stdout.split()
+    return int(kib) / 1024, float(seconds), float(cpu)
 
 
-def parts(model: Path, X_file: Path) -> dict[str, float]:
-    """Start-up parts and the estimator's per-row costs (µs), in a fresh process."""
+def parts(model: Path, X_file: Path) -> dict[str, dict[str, float]]:
+    """Start-up parts (s) and the estimator's per-row costs (µs), in a fresh process:
+    ``{"wall": {...}, "cpu": {...}}``."""
     out = subprocess.run(
         [sys.executable, "-c", _PARTS, str(model), str(X_file)],
         capture_output=True,
@@ -120,6 +125,9 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--model-file", type=Path, default=None, help="a model fit wrote already (no fit)"
+    )
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     load_start = load()
@@ -133,8 +141,11 @@ def main() -> None:
         fit = [*CLI, "fit", str(args.csv), "--target", "Cover_Type", "--model", args.model]
         fit += ["--iterations", str(args.iterations), "--draws", str(per_member)]
         fit += ["--batch-size", "256", "--out", str(model), "--no-progress"]
-        say("fitting:", " ".join(fit[2:]))
-        subprocess.run(fit, check=True, capture_output=True)
+        if args.model_file is None:
+            say("fitting:", " ".join(fit[2:]))
+            subprocess.run(fit, check=True, capture_output=True)
+        else:
+            model = args.model_file
         estimator, scaler, _ = load_saved(model)
         post = estimator.posterior_
         draws = post.sizes["chain"] * post.sizes["draw"]
@@ -176,12 +187,13 @@ def main() -> None:
                 loads[key].append(f"{before} → {load()}")
                 say(key, results[key][-1], loads[key][-1])
         sizes = {key: files[key].stat().st_size / 2**20 for key in results}
-    warm = startup[1][2]
+    warm, warm_cpu = startup[1][2], startup[1][3]
+    wall, cpu = inside["wall"], inside["cpu"]
     rows = []
     for (n, fmt), values in results.items():
         peak = statistics.median(v[0] for v in values)
         seconds = statistics.median(v[1] for v in values)
-        yardstick = warm + n * inside["predict_proba"] * 1e-6
+        cpu_seconds = statistics.median(v[2] for v in values)
         rows.append(
             [
                 f"{n:,}",
@@ -189,33 +201,42 @@ def main() -> None:
                 sizes[n, fmt],
                 peak,
                 seconds,
+                cpu_seconds,
                 1e6 * seconds / n,
-                seconds / yardstick,
+                seconds / (warm + n * wall["predict_proba"] * 1e-6),
+                cpu_seconds / (warm_cpu + n * cpu["predict_proba"] * 1e-6),
+                cpu_seconds / (warm_cpu + n * cpu["predict_uncertainty"] * 1e-6),
                 "; ".join(loads[n, fmt]),
             ]
         )
+
+    def described(clock):
+        return ", ".join(f"{k} {v:.2f} s" for k, v in clock.items() if "predict_" not in k)
+
     text = "\n\n".join(
         [
             f"# `pymc-bnn predict` at scale: {args.model}, {args.draws:,} draws",
             f"Run {started:%Y-%m-%d %H:%M} UTC: `python benchmarks/predict_memory.py "
             f"{' '.join(sys.argv[1:])}`.  {machine()}.  Load average (1/5/15 min) "
             f"{load_start} at the start, {load()} at the end, and beside each run below.  "
-            "The 2-core machine was shared with other jobs: times are inflated and "
+            "The 2-core machine was shared with other jobs: wall times are inflated and "
             "indicative (the yardstick was measured at another moment than each run, not "
-            "interleaved with it); memory does not depend on load.  The model: "
-            f"`pymc-bnn fit --model {args.model} --draws {per_member} --iterations "
-            f"{args.iterations} --batch-size 256` ({args.draws:,} draws in all).",
-            "Start-up: `predict` on 10 rows in a fresh process (peak RSS, wall seconds), "
-            "twice in a row:",
-            table(["run", "peak RSS (MiB)", "seconds", "load after"], startup),
-            "Inside one process: "
-            + ", ".join(f"{k} {v:.2f} s" for k, v in inside.items() if "predict_" not in k)
-            + f"; the estimator's steady per-row cost on 5,000 rows: predict_proba "
-            f"{inside['predict_proba']:.0f} µs, predict_uncertainty "
-            f"{inside['predict_uncertainty']:.0f} µs (load {inside_load} after).",
+            "interleaved with it); CPU times (user + system) depend far less on the load, "
+            "and the CPU ratios are the figures to read; memory does not depend on load.  "
+            f"The model: `pymc-bnn fit --model {args.model} --draws {per_member} "
+            f"--iterations {args.iterations} --batch-size 256` ({args.draws:,} draws in all).",
+            "Start-up: `predict` on 10 rows in a fresh process (peak RSS, wall and CPU "
+            "seconds), twice in a row:",
+            table(["run", "peak RSS (MiB)", "seconds", "CPU seconds", "load after"], startup),
+            f"Inside one process, wall: {described(wall)}; CPU: {described(cpu)}.  The "
+            "estimator's steady per-row cost on 5,000 rows, wall (CPU): predict_proba "
+            f"{wall['predict_proba']:.0f} ({cpu['predict_proba']:.0f}) µs, "
+            f"predict_uncertainty {wall['predict_uncertainty']:.0f} "
+            f"({cpu['predict_uncertainty']:.0f}) µs (load {inside_load} after).",
             "Each size and format in a fresh process (`--chunk-size` default, 10,000 rows); "
-            "ratio: the command's seconds over (warm start-up + rows x predict_proba's "
-            "per-row cost):",
+            "ratios: the command's seconds over (warm start-up + rows x the estimator's "
+            "per-row cost), in wall time with predict_proba's cost and in CPU time with "
+            "predict_proba's and with predict_uncertainty's (what the command computes):",
             table(
                 [
                     "rows",
@@ -223,8 +244,11 @@ def main() -> None:
                     "input (MiB)",
                     "peak RSS (MiB)",
                     "seconds",
+                    "CPU seconds",
                     "µs per row",
-                    "ratio to start-up + predict_proba",
+                    "wall ratio (predict_proba)",
+                    "CPU ratio (predict_proba)",
+                    "CPU ratio (predict_uncertainty)",
                     "load before → after",
                 ],
                 rows,

@@ -37,10 +37,11 @@ against a plain numpy forward pass of the same draws, 50 at a time (what the
 moons example does), and the floors.  Last, the pickled estimators' sizes and
 what unpickling costs in a fresh process (what Dask ships per partition).
 
-Every row is printed as soon as it is measured.
+Every row is printed as soon as it is measured.  The moons row takes most of a
+run (its numpy loop is the slowest contender); ``--moons-rounds 3`` shortens it.
 
 Run: ``.venv/bin/python benchmarks/prediction.py [--rounds 5] [--rows 2048] [--csv PATH]
-[--no-moons] [--no-pickle]``; writes ``benchmarks/results/prediction.md``.
+[--no-moons] [--moons-rounds R] [--no-pickle]``; writes ``benchmarks/results/prediction.md``.
 """
 
 from __future__ import annotations
@@ -408,6 +409,9 @@ def main(argv=None) -> str:
     parser.add_argument("--rows", type=int, default=2048)
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
     parser.add_argument("--no-moons", action="store_true")
+    parser.add_argument(
+        "--moons-rounds", type=int, default=None, help="rounds of the moons row (--rounds)"
+    )
     parser.add_argument("--no-pickle", action="store_true")
     args = parser.parse_args(argv)
     jax_float64()
@@ -453,7 +457,7 @@ def main(argv=None) -> str:
             "moons BNN (5, 5), 5,000 draws",
             estimator,
             grid,
-            args.rounds,
+            args.moons_rounds or args.rounds,
             methods=("predict_proba",),
             extra=extra,
         )

@@ -8,7 +8,9 @@ through the model's graph (against a numpy floor and scikit-learn), the
 calibration of the BNN's probabilities (calibration.py), the size and load
 time of a saved model (model_files.py), and uncertainty that flags unseen
 classes and shifted rows against an MLP and a deep ensemble (uncertainty.py,
-the longest part: about an hour and a half for its three seeds).
+the longest part: about an hour and a half for its three seeds), and two
+moons on defaults (moons.py).  Member families other than mean-field
+(member_families.py: MAP points, Laplace) run on their own.
 Needs the ``bench`` extra (NumPyro, JAX) and the cover-type CSV
 beside the checkout (``../shared/data/covtype-15k.csv``).  About two hours
 on a 2-core machine; ``--quick`` cuts steps and repeats for a smoke run.
@@ -32,6 +34,7 @@ import elementwise_exp
 import glm_covertype
 import likelihood_kernels
 import model_files
+import moons
 import nuts as nuts_bench
 import padded_products
 import prediction
@@ -66,6 +69,7 @@ def main(argv=None) -> None:
         prediction.main(["--rounds", "3" if quick else "7"]),
         model_files.main(["--rounds", "3" if quick else "7"]),
         uncertainty.main(["--quick"] if quick else ["--seeds", "3"]),
+        moons.main(["--seeds", "1" if quick else "3"]),
     ]
     nuts = RESULTS / "glm_nuts.md"
     if not args.nuts and nuts.exists():

@@ -36,7 +36,8 @@ accuracy-rejection curve).  Fit time is wall time of ``fit``, compile included.
 Medians over the seeds.
 
 Run: ``.venv/bin/python benchmarks/uncertainty.py [--seeds 3] [--scenarios ...]
-[--variant 'LABEL={"members": 3}' ...] [--no-defaults] [--quick]``; writes
+[--variant 'LABEL={"members": 3}' ...] [--skip LABEL ...] [--keep LABEL ... --rows-from FILE]
+[--only-variants] [--quick]``; writes
 ``benchmarks/results/uncertainty.md``.
 """
 
@@ -310,7 +311,23 @@ def _median(results: list[dict], key: str):
     return statistics.median(values) if values else "-"
 
 
-def run_scenario(name: str, seeds: int, contenders: dict) -> tuple[str, dict]:
+def previous_rows(path: Path) -> dict[str, dict[str, list[str]]]:
+    """Each scenario's rows in an earlier results file: ``{scenario: {label: cells}}``."""
+    tables: dict[str, dict[str, list[str]]] = {}
+    scenario = None
+    for line in path.read_text().splitlines():
+        if line.startswith("### "):
+            scenario = line[4:].strip()
+            tables[scenario] = {}
+        elif scenario and line.startswith("| ") and not line.startswith("| model"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            tables[scenario][cells[0]] = cells[1:]
+    return tables
+
+
+def run_scenario(
+    name: str, seeds: int, contenders: dict, kept: dict[str, list[str]] | None = None
+) -> tuple[str, dict]:
     results: dict[str, list[dict]] = {label: [] for label in contenders}
     for seed in range(seeds):
         data = load(name, seed)
@@ -326,6 +343,8 @@ def run_scenario(name: str, seeds: int, contenders: dict) -> tuple[str, dict]:
     columns = IN_DIST + DETECT + (SHIFT if name == "covertype-shift" else ()) + SELECTIVE
     results = {label: r for label, r in results.items() if r}
     rows = [[label, *(_median(r, c) for c in columns)] for label, r in results.items()]
+    # Rows of contenders not run now, kept from an earlier run (--rows-from), marked.
+    rows = [[f"{label} (earlier run)", *cells] for label, cells in (kept or {}).items()] + rows
     medians = {label: {c: _median(r, c) for c in columns} for label, r in results.items()}
     return f"### {name}\n\n" + table(["model", *columns], rows), medians
 
@@ -348,6 +367,16 @@ def main(argv=None) -> str:
     parser.add_argument(
         "--only-variants", action="store_true", help="the variants alone (for ablations)"
     )
+    parser.add_argument(
+        "--skip", action="append", default=[], help="leave out the contender of this label"
+    )
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        help="leave out the contender of this label and keep its rows from --rows-from",
+    )
+    parser.add_argument("--rows-from", type=Path, help="an earlier results file, for --keep")
     parser.add_argument("--out", default="uncertainty.md", help="file in benchmarks/results/")
     parser.add_argument("--quick", action="store_true", help="1 seed, 2 scenarios: a smoke run")
     args = parser.parse_args(argv)
@@ -355,13 +384,36 @@ def main(argv=None) -> str:
     if args.only_variants:
         contenders = {}
     contenders.update(_variant(v) for v in args.variant)
+    if args.keep and not args.rows_from:
+        parser.error("--keep needs --rows-from: the file whose rows to keep")
+    for label in args.skip + args.keep:
+        if contenders.pop(label, None) is None:
+            parser.error(f"--skip: no contender {label!r}; the contenders are {list(contenders)}")
     seeds, scenarios = args.seeds, args.scenarios.split(",")
     if args.quick:
         seeds, scenarios = 1, ["digits-unseen", "covertype-shift"]
     out = "uncertainty-quick.md" if args.quick else args.out
+    previous = previous_rows(args.rows_from) if args.rows_from else {}
+    earlier = ""
+    if previous:
+        run_line = next(
+            (
+                line
+                for line in args.rows_from.read_text().splitlines()
+                if line.startswith("Machine:")
+            ),
+            "",
+        )
+        earlier = (
+            f"Rows marked (earlier run) were not run again ({', '.join(args.keep)}: their code "
+            "and seeds are unchanged); they are copied from the run that wrote "
+            f"{args.rows_from.name} before: {run_line}"
+        )
     start, sections = time.perf_counter(), []
     for done, name in enumerate(scenarios, start=1):
-        sections.append(run_scenario(name, seeds, contenders)[0])
+        kept = previous.get(name, {})
+        kept = {label: kept[label] for label in args.keep if label in kept}
+        sections.append(run_scenario(name, seeds, contenders, kept)[0])
         minutes = (time.perf_counter() - start) / 60
         state = "" if done == len(scenarios) else f" PARTIAL: {done} of {len(scenarios)} scenarios"
         text = "\n\n".join(
@@ -372,6 +424,7 @@ def main(argv=None) -> str:
                 f"{minutes:.0f} minutes"
                 + (" (--quick: not for quoting)." if args.quick else ".")
                 + state,
+                *([earlier] if earlier else []),
                 *sections,
             ]
         )

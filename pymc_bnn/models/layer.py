@@ -13,10 +13,12 @@ Initial values.  A network whose hidden units start equal stays symmetric under
 gradient descent: with all-zero starting weights (PyMC's default initial point)
 every unit of a layer receives the same gradient.  :func:`bnn_layer` therefore
 gives ``z`` random initial values, ``Normal(0, init_scale)`` from ``random_seed``.
-The default ``init_scale=0.3`` keeps the first pre-activations of standardized
-inputs mostly out of tanh's flat tails (with 54 inputs their standard deviation
-starts near 2 rather than 7); on forest cover it gave a better log predictive
-density than ``init_scale=1`` (the BNN tutorial and ``benchmarks/``).
+The layer's default ``init_scale=0.3`` keeps the first pre-activations of
+standardized inputs mostly out of tanh's flat tails under a unit prior scale
+(with 54 inputs their standard deviation starts near 2 rather than 7).
+:func:`~pymc_bnn.models.bnn.bnn_classifier`, whose ``"auto"`` prior already gives
+the first layer unit-variance pre-activations, starts its layers at a draw from
+the prior instead (``init_scale=1.0``).
 
 Its prior scale is a number or ``"fan_in"`` (``1 / sqrt(n_inputs)``).
 """

@@ -405,9 +405,8 @@ def main(argv=None) -> str:
             "",
         )
         earlier = (
-            f"Rows marked (earlier run) were not run again ({', '.join(args.keep)}: their code "
-            "and seeds are unchanged); they are copied from the run that wrote "
-            f"{args.rows_from.name} before: {run_line}"
+            f"Rows marked (earlier run) were not run again ({', '.join(args.keep)}); they are "
+            f"copied from the run that wrote {args.rows_from.name} before: {run_line}"
         )
     start, sections = time.perf_counter(), []
     for done, name in enumerate(scenarios, start=1):

@@ -32,7 +32,8 @@ and range over the rounds); each row records the load average (1/5/15 minutes)
 before and after it: on a shared machine only such ratios are results.
 
 Run: ``.venv/bin/python benchmarks/nuts.py [--rows 1000 3000 12000] [--lengths 300 500]
-[--chains 1] [--parametrizations plain centered qr] [--no-numpyro] [--rounds 1] [--csv PATH]
+[--chains 1] [--parametrizations plain centered qr] [--no-numpyro] [--rounds 1]
+[--first-round 0] [--csv PATH]
 [--out NAME]``; prints a markdown table (rows in the order they ran) and, with
 ``--out``, writes it to ``benchmarks/results/NAME``.
 """
@@ -217,6 +218,7 @@ def main(argv=None) -> str:
     parser.add_argument("--no-numpyro", action="store_true", help="leave NumPyro's own out")
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
     parser.add_argument("--rounds", type=int, default=1, help="repeats, order rotating")
+    parser.add_argument("--first-round", type=int, default=0, help="number (seed) of the first")
     parser.add_argument("--out", default=None, help="write to benchmarks/results/OUT")
     args = parser.parse_args(argv)
     data = split(args.csv)
@@ -235,7 +237,7 @@ def main(argv=None) -> str:
                     if not args.no_numpyro:
                         contenders.append(("numpyro", None))
                     per_s = {}
-                    for rnd in range(args.rounds):
+                    for rnd in range(args.first_round, args.first_round + args.rounds):
                         k = rnd % len(contenders)
                         for kind, parametrization in contenders[k:] + contenders[:k]:
                             before = load()

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test test-fast check-upstream lint bench docs readme clean
+.PHONY: demo test test-fast check-upstream lint bench docs readme pymc-examples clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "pymc_bnn needs Python >= 3.12; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.12)")'
@@ -42,6 +42,12 @@ check-upstream: $(STAMP)
 # The README's demo output, from one fresh run of the demo (tests/test_readme.py checks it).
 readme: $(STAMP)
 	$(BIN)/python docs/scripts/readme_demo.py
+
+# The figures and numbers of docs/tutorials/from-pymc-examples.md (about a quarter of an
+# hour, most of it the cover-type notebook's Metropolis run; --part moons alone takes two
+# minutes). tests/test_from_pymc_examples.py checks them against the package.
+pymc-examples: $(STAMP)
+	$(BIN)/python docs/scripts/from_pymc_examples.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

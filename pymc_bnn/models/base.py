@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 import numpy as np
 import pymc as pm
@@ -19,15 +20,8 @@ from pytensor.graph.traversal import ancestors
 from pytensor.tensor.variable import TensorVariable
 
 from pymc_bnn.models.compile_mode import quick_compile
-from pymc_bnn.models.data import (
-    LabelEncoder,
-    check_counts,
-    check_features,
-    check_positive_int,
-    check_same_length,
-    column_names,
-)
-from pymc_bnn.models.inputs import ModelInputs
+from pymc_bnn.models.data import check_positive_int
+from pymc_bnn.models.inputs import ModelInputs, add_likelihood
 from pymc_bnn.models.predictive import PosteriorPredictive, compile_predictive, prediction_backend
 
 __all__ = ["SoftmaxModel"]
@@ -41,19 +35,9 @@ def posterior_dataset(idata, group: str = "posterior") -> xr.Dataset:
     return idata
 
 
-def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if y is not None:
-        counts, totals = check_counts(y, "y")
-        if counts.shape[1] != k:
-            raise ValueError(f"y must have {k} columns (one per class); got {counts.shape[1]}.")
-        if n is not None and not np.array_equal(np.asarray(n), totals):
-            raise ValueError("n must equal the row sums of y.")
-        return counts, totals
-    totals = np.ones(rows, np.int64) if n is None else np.asarray(n)
-    totals = check_counts(np.column_stack([totals, np.zeros_like(totals)]), "n")[1]
-    counts = np.zeros((rows, k), np.int64)
-    counts[:, 0] = totals
-    return counts, totals
+def _from_inputs(attr: str, doc: str) -> property:
+    """A read-only property: ``self.inputs.<attr>``."""
+    return property(attrgetter(f"inputs.{attr}"), doc=doc)
 
 
 @dataclass
@@ -84,6 +68,21 @@ class SoftmaxModel:
     likelihood: TensorVariable
     _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    @classmethod
+    def with_likelihood(
+        cls, name: str, model: pm.Model, inputs: ModelInputs, logits: TensorVariable, **fields
+    ) -> SoftmaxModel:
+        """The handle of a builder's model: the likelihood of ``inputs`` on ``logits`` added.
+
+        Each builder turns features into logits its own way; this registers the
+        likelihood (:func:`~pymc_bnn.models.inputs.add_likelihood`) and returns
+        ``cls`` holding it, with the builder's own ``fields``.
+        """
+        likelihood = add_likelihood(name, logits, inputs)
+        return cls(
+            name=name, model=model, inputs=inputs, logits=logits, likelihood=likelihood, **fields
+        )
+
     def member_starts(
         self, members: int, random_seed: int | np.random.Generator | None = None
     ) -> list[dict[str, np.ndarray]]:
@@ -109,50 +108,15 @@ class SoftmaxModel:
         return [{} for _ in range(members)]
 
     # -- views of the inputs ---------------------------------------------------------
-    @property
-    def X(self) -> TensorVariable:
-        """Data container of the features."""
-        return self.inputs.X
-
-    @property
-    def y(self) -> TensorVariable | None:
-        """Data container of the observed labels or counts."""
-        return self.inputs.y
-
-    @property
-    def n(self) -> TensorVariable | None:
-        """Data container of the row totals (count models)."""
-        return self.inputs.n
-
-    @property
-    def encoder(self) -> LabelEncoder:
-        """The class labels and their codes."""
-        return self.inputs.encoder
-
-    @property
-    def classes(self) -> np.ndarray:
-        """The class labels, in class-code order."""
-        return self.inputs.encoder.classes
-
-    @property
-    def feature_names(self) -> list:
-        """The ``features`` coordinate."""
-        return self.inputs.features
-
-    @property
-    def counts(self) -> bool:
-        """Whether ``y`` is a count matrix (Multinomial) rather than labels."""
-        return self.inputs.counts
-
-    @property
-    def batch_size(self) -> int | None:
-        """Rows per minibatch, or ``None`` for full-data fitting."""
-        return self.inputs.batch_size
-
-    @property
-    def dims(self) -> tuple[str, str, str]:
-        """Names of the observation, feature and class dimensions."""
-        return self.inputs.dims
+    X = _from_inputs("X", "Data container of the features.")
+    y = _from_inputs("y", "Data container of the observed labels or counts, or None.")
+    n = _from_inputs("n", "Data container of the row totals (count models), or None.")
+    encoder = _from_inputs("encoder", "The class labels and their codes (a LabelEncoder).")
+    classes = _from_inputs("encoder.classes", "The class labels, in class-code order.")
+    feature_names = _from_inputs("features", "The ``features`` coordinate.")
+    counts = _from_inputs("counts", "Whether ``y`` is a count matrix (Multinomial), not labels.")
+    batch_size = _from_inputs("batch_size", "Rows per minibatch, or None for full-data fitting.")
+    dims = _from_inputs("dims", "Names of the observation, feature and class dimensions.")
 
     # -- prediction ------------------------------------------------------------------
     @cached_property
@@ -288,22 +252,6 @@ class SoftmaxModel:
             backend=backend,
         )
 
-    def _check_new_X(self, X: ArrayLike, name: str) -> np.ndarray:
-        names = column_names(X)
-        if names is not None:
-            missing = [f for f in map(str, self.feature_names) if f not in names]
-            if missing:
-                raise ValueError(f"{name} lacks the model's features {missing[:5]}.")
-            by_name = {str(c): c for c in X.columns}
-            X = X[[by_name[str(f)] for f in self.feature_names]]
-        arr = check_features(X, name)
-        if arr.shape[1] != len(self.feature_names):
-            raise ValueError(
-                f"{name} must have {len(self.feature_names)} columns (the model's features); "
-                f"got {arr.shape[1]}."
-            )
-        return arr
-
     def set_X(self, X: ArrayLike, y: ArrayLike | None = None, n: ArrayLike | None = None) -> None:
         """Replace the data by new rows, e.g. before ``pm.sample_posterior_predictive``.
 
@@ -342,17 +290,7 @@ class SoftmaxModel:
             raise NotImplementedError(
                 "set_X is not available for a minibatch model; use predict_proba(idata, X)."
             )
-        arr = self._check_new_X(X, "X")
-        rows = check_same_length(X=arr, y=y, n=n)
-        new = {self.X.name: arr}
-        if self.counts:
-            counts, totals = _new_counts(y, n, rows, self.encoder.n_classes)
-            new[self.y.name], new[self.n.name] = counts, totals
-        elif self.y is not None:
-            new[self.y.name] = (
-                np.zeros(rows, np.int64) if y is None else self.encoder.transform(y, "y")
-            )
-        pm.set_data(new, model=self.model)
+        pm.set_data(self.inputs.new_data(X, y, n), model=self.model)
 
     def predict_proba(
         self,
@@ -390,7 +328,7 @@ class SoftmaxModel:
         Frozen({'chain': 1, 'draw': 10, 'obs': 2, 'classes': 3})
         """
         post = posterior_dataset(idata, group)
-        arr = np.asarray(self.X.get_value()) if X is None else self._check_new_X(X, "X")
+        arr = np.asarray(self.X.get_value()) if X is None else self.inputs.check_new_X(X)
         probs = self.predictive(post).probabilities(arr)
         obs, _, cls = self.dims
         return xr.DataArray(

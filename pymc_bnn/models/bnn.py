@@ -37,7 +37,7 @@ from pymc_bnn.models.geometry import (
     check_parametrization,
     design_geometry,
 )
-from pymc_bnn.models.inputs import add_inputs, add_likelihood
+from pymc_bnn.models.inputs import add_inputs
 from pymc_bnn.models.layer import (
     ACTIVATIONS,
     Activation,
@@ -405,15 +405,8 @@ def bnn_classifier(
     if skip_scale is not None:
         skip = _skip_layer(f"{name}_skip", inputs.X_fit, skip_scale, (dims[1], dims[2]))
         logits = logits + pt.dot(inputs.X_fit, skip.weights)
-    likelihood = add_likelihood(name, logits, inputs)
-    return BayesianNeuralNetwork(
-        name=name,
-        model=model,
-        inputs=inputs,
-        logits=logits,
-        likelihood=likelihood,
-        layers=layers,
-        skip=skip,
+    return BayesianNeuralNetwork.with_likelihood(
+        name, model, inputs, logits, layers=layers, skip=skip
     )
 
 

@@ -34,7 +34,7 @@ from pymc_bnn.models.geometry import (
     design_geometry,
     qr_coefficients,
 )
-from pymc_bnn.models.inputs import add_inputs, add_likelihood
+from pymc_bnn.models.inputs import add_inputs
 
 __all__ = [
     "IDENTIFICATIONS",
@@ -463,13 +463,11 @@ def multinomial_glm(
         kept=kept,
     )
     logits = pt.dot(inputs.X_fit, coef) + intercept
-    likelihood = add_likelihood(name, logits, inputs)
-    return MultinomialGLM(
-        name=name,
-        model=model,
-        inputs=inputs,
-        logits=logits,
-        likelihood=likelihood,
+    return MultinomialGLM.with_likelihood(
+        name,
+        model,
+        inputs,
+        logits,
         coef=coef,
         intercept=intercept,
         identification=identification,

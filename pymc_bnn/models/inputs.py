@@ -71,6 +71,64 @@ class ModelInputs:
     batch_size: int | None
     dims: tuple[str, str, str]
 
+    def check_new_X(self, X: ArrayLike, name: str = "X") -> np.ndarray:
+        """New rows as an array of the registered features (a DataFrame's matched by name).
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is invalid, lacks a feature or has another number of columns.
+        """
+        names = column_names(X)
+        if names is not None:
+            missing = [f for f in map(str, self.features) if f not in names]
+            if missing:
+                raise ValueError(f"{name} lacks the model's features {missing[:5]}.")
+            by_name = {str(c): c for c in X.columns}
+            X = X[[by_name[str(f)] for f in self.features]]
+        arr = check_features(X, name)
+        if arr.shape[1] != len(self.features):
+            raise ValueError(
+                f"{name} must have {len(self.features)} columns (the model's features); "
+                f"got {arr.shape[1]}."
+            )
+        return arr
+
+    def new_data(
+        self, X: ArrayLike, y: ArrayLike | None = None, n: ArrayLike | None = None
+    ) -> dict[str, np.ndarray]:
+        """The containers' values for new rows, by container name (``pm.set_data``'s input).
+
+        Without ``y`` the observations are placeholders: class 0, or every trial
+        in class 0 (``n`` trials, default 1, for a count model).
+        """
+        arr = self.check_new_X(X)
+        rows = check_same_length(X=arr, y=y, n=n)
+        new = {self.X.name: arr}
+        if self.counts:
+            new[self.y.name], new[self.n.name] = _new_counts(y, n, rows, self.encoder.n_classes)
+        elif self.y is not None:
+            new[self.y.name] = (
+                np.zeros(rows, np.int64) if y is None else self.encoder.transform(y, "y")
+            )
+        return new
+
+
+def _new_counts(y, n, rows: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and row totals of new rows: ``y`` checked against ``k`` classes, or placeholders."""
+    if y is not None:
+        counts, totals = check_counts(y, "y")
+        if counts.shape[1] != k:
+            raise ValueError(f"y must have {k} columns (one per class); got {counts.shape[1]}.")
+        if n is not None and not np.array_equal(np.asarray(n), totals):
+            raise ValueError("n must equal the row sums of y.")
+        return counts, totals
+    totals = np.ones(rows, np.int64) if n is None else np.asarray(n)
+    totals = check_counts(np.column_stack([totals, np.zeros_like(totals)]), "n")[1]
+    counts = np.zeros((rows, k), np.int64)
+    counts[:, 0] = totals
+    return counts, totals
+
 
 def _encode_y(y, classes) -> tuple[np.ndarray | None, np.ndarray | None, LabelEncoder, bool]:
     """Observed values, row totals (counts only), the encoder, and whether y is counts."""

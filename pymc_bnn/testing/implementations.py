@@ -84,6 +84,27 @@ PYMC = Implementation(
 )
 
 
+def _compile_logp(
+    dist: TensorVariable, value: TensorVariable, theta: TensorVariable, inputs: list
+) -> Callable[..., list]:
+    """Compile ``inputs -> (logp of dist at value, its gradient in theta)``."""
+    logp = pm.logp(dist, value)
+    return pytensor.function(inputs, [logp, pt.grad(logp, theta)])
+
+
+def _compile_counts(
+    dist: Callable[[TensorVariable, TensorVariable], TensorVariable],
+    theta_name: str,
+    int_dtype: str,
+    float_dtype: str,
+) -> Callable[..., list]:
+    """:func:`_compile_logp` of ``dist(n, theta)`` at counts: ``(n, counts, theta)``."""
+    n = pt.scalar("n", dtype=int_dtype)
+    counts = pt.vector("counts", dtype=int_dtype)
+    theta = pt.vector(theta_name, dtype=float_dtype)
+    return _compile_logp(dist(n, theta), counts, theta, [n, counts, theta])
+
+
 @functools.cache
 def compile_multinomial(
     impl: Implementation, kind: str, int_dtype: str = "int64", float_dtype: str = "float64"
@@ -102,11 +123,9 @@ def compile_multinomial(
     >>> round(float(logp), 6)
     -0.693147
     """
-    n = pt.scalar("n", dtype=int_dtype)
-    counts = pt.vector("counts", dtype=int_dtype)
-    theta = pt.vector("theta", dtype=float_dtype)
-    logp = pm.logp(impl.multinomial(n, **{kind: theta}), counts)
-    return pytensor.function([n, counts, theta], [logp, pt.grad(logp, theta)])
+    return _compile_counts(
+        lambda n, theta: impl.multinomial(n, **{kind: theta}), "theta", int_dtype, float_dtype
+    )
 
 
 @functools.cache
@@ -125,8 +144,7 @@ def compile_categorical(
     """
     label = pt.scalar("label", dtype=value_dtype)
     theta = pt.vector("theta", dtype=float_dtype)
-    logp = pm.logp(impl.categorical(**{kind: theta}), label)
-    return pytensor.function([label, theta], [logp, pt.grad(logp, theta)])
+    return _compile_logp(impl.categorical(**{kind: theta}), label, theta, [label, theta])
 
 
 @functools.cache
@@ -143,8 +161,4 @@ def compile_dirichlet_multinomial(
     >>> round(float(logp), 6)
     -1.098612
     """
-    n = pt.scalar("n", dtype=int_dtype)
-    counts = pt.vector("counts", dtype=int_dtype)
-    a = pt.vector("a", dtype=float_dtype)
-    logp = pm.logp(impl.dirichlet_multinomial(n, a), counts)
-    return pytensor.function([n, counts, a], [logp, pt.grad(logp, a)])
+    return _compile_counts(impl.dirichlet_multinomial, "a", int_dtype, float_dtype)

@@ -12,11 +12,29 @@ from pymc_bnn.uncertainty.labels import _probs_and_labels
 __all__ = ["brier_score", "log_score"]
 
 
+_document_scores = _document.with_(
+    score_parameters="""
+    Parameters
+    ----------
+    {probs}
+    {y}
+    pointwise : bool, default False
+        Return one score per observation instead of their mean.
+    {var_name_group}
+
+    Returns
+    -------
+    float, or numpy.ndarray / xarray.DataArray of shape ``(observations,)``
+    """
+)
+"""The parameters and the result that both scores share."""
+
+
 def _pointwise_or_mean(p: _Probs, values: np.ndarray, pointwise: bool, name: str):
     return p.per_obs(values, name) if pointwise else float(values.mean())
 
 
-@_document
+@_document_scores
 def brier_score(
     probs: ProbsLike,
     y: ArrayLike,
@@ -32,17 +50,7 @@ def brier_score(
     scikit-learn's ``brier_score_loss(..., scale_by_half=False)`` of the posterior
     means, which gives no per-observation scores.
 
-    Parameters
-    ----------
-    {probs}
-    {y}
-    pointwise : bool, default False
-        Return one score per observation instead of their mean.
-    {var_name_group}
-
-    Returns
-    -------
-    float, or numpy.ndarray / xarray.DataArray of shape ``(observations,)``
+    {score_parameters}
 
     Examples
     --------
@@ -55,7 +63,7 @@ def brier_score(
     return _pointwise_or_mean(p, scores, pointwise, "brier_score")
 
 
-@_document
+@_document_scores
 def log_score(
     probs: ProbsLike,
     y: ArrayLike,
@@ -72,17 +80,7 @@ def log_score(
     the posterior means, which clips a zero probability and gives no
     per-observation scores.
 
-    Parameters
-    ----------
-    {probs}
-    {y}
-    pointwise : bool, default False
-        Return one score per observation instead of their mean.
-    {var_name_group}
-
-    Returns
-    -------
-    float, or numpy.ndarray / xarray.DataArray of shape ``(observations,)``
+    {score_parameters}
 
     Examples
     --------

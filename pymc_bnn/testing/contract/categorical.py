@@ -6,14 +6,6 @@ gradient ``onehot(label) - softmax(logit_p)``, and the one-trial
 log-probability is a single ``log_softmax`` entry, exact to a few ulps), 1e-9
 relative on gradients, 1e-5 in float32 mode; draw frequencies within 5
 standard errors.
-
-Examples
---------
->>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.testing.contract import get
->>> p = get("Categorical", "single_category")
->>> for case in p.cases:
-...     p.check(PYMC_BNN, case)
 """
 
 from __future__ import annotations
@@ -25,24 +17,23 @@ from scipy import special
 from pymc_bnn.testing.contract.calls import LogpCall, expect_logp, fail, run_logp
 from pymc_bnn.testing.contract.registry import prop
 from pymc_bnn.testing.contract.shared import (
+    ROUNDED_P,
     DrawCase,
+    DrawProperty,
     ExactCase,
     Float32Case,
+    Float32Property,
     InvalidParams,
     LabelCase,
     ObservedCase,
     OffSupportCase,
+    OffSupportProperty,
     SymbolicInvalid,
     check_constant,
-    check_draws,
     check_exact,
-    check_float32,
-    check_invalid_constant,
-    check_invalid_symbolic,
-    check_observed,
-    check_off_support,
     float32_logits,
     label_cases,
+    register_standard_properties,
 )
 from pymc_bnn.testing.implementations import Implementation
 from pymc_bnn.testing.oracles import categorical_logp_oracle, categorical_logpmf_grad_logits
@@ -130,15 +121,6 @@ def _logp_logit_p(impl: Implementation, case: LabelCase) -> None:
         ExactCase("logit_p", None, 2, [1e4, -1e4, 0.0], -1e4),
     ],
 )
-def _logit_p_constant_extreme(impl: Implementation, case: ExactCase) -> None:
-    check_constant(impl, "Categorical", case)
-
-
-#: Probabilities rounded to six digits: inside PyMC's np.isclose tolerance on sum(p),
-#: far outside float64 rounding.
-ROUNDED_P = [0.2, 0.3, 0.500001]
-
-
 @prop(
     "Categorical",
     "integer_typed_p",
@@ -149,10 +131,6 @@ ROUNDED_P = [0.2, 0.3, 0.500001]
         ExactCase("p", None, 2, np.array([0, 0, 1], dtype="int8").tolist(), 0.0),
     ],
 )
-def _integer_typed_p(impl: Implementation, case: ExactCase) -> None:
-    check_constant(impl, "Categorical", case)
-
-
 @prop(
     "Categorical",
     "rounded_constant_p_renormalized",
@@ -162,7 +140,7 @@ def _integer_typed_p(impl: Implementation, case: ExactCase) -> None:
         for label in (0, 2)
     ],
 )
-def _rounded_constant_p(impl: Implementation, case: ExactCase) -> None:
+def _constant(impl: Implementation, case: ExactCase) -> None:
     check_constant(impl, "Categorical", case)
 
 
@@ -201,17 +179,6 @@ def _labels_off_support(draw, kind: str) -> OffSupportCase:
     return OffSupportCase(None, float(label), theta)
 
 
-@prop(
-    "Categorical",
-    "labels_off_support_are_minus_inf",
-    "negative, too large or non-integer labels give -inf (no error, no NaN)",
-    strategy=_labels_off_support,
-    params=("p", "logit_p"),
-)
-def _labels_off_support_minus_inf(impl: Implementation, case: OffSupportCase, kind: str) -> None:
-    check_off_support(impl, "Categorical", kind, case)
-
-
 #: Invalid constant parameters; any implementation must reject them (raise), and
 #: pymc_bnn's ``.dist`` raises a ``ValueError`` matching ``match``.
 INVALID_PARAMETERS = (
@@ -224,43 +191,7 @@ INVALID_PARAMETERS = (
 )
 
 
-@prop(
-    "Categorical",
-    "invalid_constant_parameters_rejected",
-    "p off the simplex, +inf/NaN/all -inf logits, a scalar parameter: an error",
-    cases=INVALID_PARAMETERS,
-)
-def _invalid_constant(impl: Implementation, case: InvalidParams) -> None:
-    check_invalid_constant(impl, "Categorical", case)
-
-
-@prop(
-    "Categorical",
-    "invalid_symbolic_parameters_rejected",
-    "the same invalid parameters as symbolic inputs fail PyMC's parameter check",
-    cases=[
-        SymbolicInvalid("p", [0.2, 0.2, 0.2]),
-        SymbolicInvalid("p", [-0.5, 0.5, 1.0]),
-        SymbolicInvalid("logit_p", [0.0, np.inf, 1.0]),
-        SymbolicInvalid("logit_p", [-np.inf, -np.inf, -np.inf]),
-        SymbolicInvalid("logit_p", [np.nan, 0.0, 0.0]),
-    ],
-)
-def _invalid_symbolic(impl: Implementation, case: SymbolicInvalid) -> None:
-    check_invalid_symbolic(impl, "Categorical", case)
-
-
-@prop(
-    "Categorical",
-    "non_integer_observed_data_rejected",
-    "non-integer observed data raises a ValueError instead of being truncated",
-    cases=[ObservedCase(dict(p=np.array([0.5, 0.5])), np.array([0.5, 1.0]))],
-)
-def _non_integer_observed(impl: Implementation, case: ObservedCase) -> None:
-    check_observed(impl, "Categorical", case)
-
-
-# --- float32 mode and draws -------------------------------------------------------------------
+# --- float32 mode ---------------------------------------------------------------------------
 
 
 @st.composite
@@ -269,42 +200,59 @@ def _float32_cases(draw) -> Float32Case:
     return Float32Case(None, draw(st.integers(0, len(theta) - 1)), theta)
 
 
-@prop(
-    "Categorical",
-    "float32_mode",
-    "floatX=float32 with float32 logits up to 150: float32 logp within 1e-5 of log_softmax",
-    strategy=_float32_cases(),
-)
-def _float32_mode(impl: Implementation, case: Float32Case) -> None:
-    call = LogpCall("Categorical", "logit_p", "int64", None, case.value, case.theta, "float32")
-    expected = special.log_softmax(case.theta.astype("float64"))[case.value]
-    check_float32(impl, call, expected, 1e-5, 1e-4)
+def _float32_oracle(case: Float32Case) -> float:
+    return special.log_softmax(case.theta.astype("float64"))[case.value]
 
 
-@prop(
+# --- the properties every distribution has ---------------------------------------------------
+
+
+register_standard_properties(
     "Categorical",
-    "draws_frequencies_and_zero_probability",
-    "labels lie in the support, a zero-probability label is never drawn, "
-    "frequencies within 5 standard errors",
-    cases=[DrawCase("p", None, np.array([0.5, 0.0, 0.2, 0.3]), 20000, 1)],
+    off_support=OffSupportProperty(
+        "labels_off_support_are_minus_inf",
+        "negative, too large or non-integer labels give -inf (no error, no NaN)",
+        _labels_off_support,
+        kinds=("p", "logit_p"),
+    ),
+    invalid_summary="p off the simplex, +inf/NaN/all -inf logits, a scalar parameter: an error",
+    invalid_constant=INVALID_PARAMETERS,
+    invalid_symbolic=[
+        SymbolicInvalid("p", [0.2, 0.2, 0.2]),
+        SymbolicInvalid("p", [-0.5, 0.5, 1.0]),
+        SymbolicInvalid("logit_p", [0.0, np.inf, 1.0]),
+        SymbolicInvalid("logit_p", [-np.inf, -np.inf, -np.inf]),
+        SymbolicInvalid("logit_p", [np.nan, 0.0, 0.0]),
+    ],
+    observed=ObservedCase(dict(p=np.array([0.5, 0.5])), np.array([0.5, 1.0])),
+    float32=Float32Property(
+        "floatX=float32 with float32 logits up to 150: float32 logp within 1e-5 of log_softmax",
+        _float32_cases(),
+        "logit_p",
+        _float32_oracle,
+        atol=1e-4,
+    ),
+    draws=[
+        DrawProperty(
+            "draws_frequencies_and_zero_probability",
+            "labels lie in the support, a zero-probability label is never drawn, "
+            "frequencies within 5 standard errors",
+            DrawCase("p", None, np.array([0.5, 0.0, 0.2, 0.3]), 20000, 1),
+        ),
+        DrawProperty(
+            "draws_from_extreme_and_batched_logits",
+            "logits 0, -1e4, -inf (and a batch row 5, 5, -inf): -1e4 and -inf never drawn",
+            DrawCase("logit_p", None, np.array([[0.0, -1e4, -np.inf], [5.0, 5.0, -np.inf]])),
+        ),
+        DrawProperty(
+            "draws_float32_p_summing_above_one",
+            "a valid float32 p whose sum rounds above 1 draws labels in range",
+            DrawCase("p", None, np.array([0.3, 0.3, 0.4000001], "float32"), 500, 3),
+        ),
+        DrawProperty(
+            "draws_float32_p_summing_below_one",
+            "a valid float32 p whose sum rounds below 1 never draws the label K",
+            DrawCase("p", None, np.array([0.3, 0.69999], "float32"), 200000, 4),
+        ),
+    ],
 )
-@prop(
-    "Categorical",
-    "draws_from_extreme_and_batched_logits",
-    "logits 0, -1e4, -inf (and a batch row 5, 5, -inf): -1e4 and -inf never drawn",
-    cases=[DrawCase("logit_p", None, np.array([[0.0, -1e4, -np.inf], [5.0, 5.0, -np.inf]]))],
-)
-@prop(
-    "Categorical",
-    "draws_float32_p_summing_above_one",
-    "a valid float32 p whose sum rounds above 1 draws labels in range",
-    cases=[DrawCase("p", None, np.array([0.3, 0.3, 0.4000001], "float32"), 500, 3)],
-)
-@prop(
-    "Categorical",
-    "draws_float32_p_summing_below_one",
-    "a valid float32 p whose sum rounds below 1 never draws the label K",
-    cases=[DrawCase("p", None, np.array([0.3, 0.69999], "float32"), 200000, 4)],
-)
-def _draws(impl: Implementation, case: DrawCase) -> None:
-    check_draws(impl, "Categorical", case)

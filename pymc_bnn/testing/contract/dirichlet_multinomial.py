@@ -5,14 +5,6 @@ Oracle: ``scipy.stats.dirichlet_multinomial``, exact for concentrations in
 absolute 1e-9 in float64 (the log-pmf is a difference of ``gammaln`` terms up
 to about 1e4), 1e-5 in float32 mode; draw means within 5 standard errors of
 ``n a / sum(a)``.
-
-Examples
---------
->>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.testing.contract import get
->>> p = get("DirichletMultinomial", "n_zero_and_single_category")
->>> for case in p.cases:
-...     p.check(PYMC_BNN, case)
 """
 
 from __future__ import annotations
@@ -27,21 +19,19 @@ from pymc_bnn.testing.contract.calls import LogpCall, expect_logp, run_logp
 from pymc_bnn.testing.contract.registry import prop
 from pymc_bnn.testing.contract.shared import (
     DrawCase,
+    DrawProperty,
     ExactCase,
     Float32Case,
+    Float32Property,
     InvalidParams,
     ObservedCase,
     OffSupportCase,
+    OffSupportProperty,
     SymbolicInvalid,
     check_constant,
-    check_draws,
     check_exact,
-    check_float32,
-    check_invalid_constant,
-    check_invalid_symbolic,
-    check_observed,
-    check_off_support,
     largest_n,
+    register_standard_properties,
 )
 from pymc_bnn.testing.implementations import Implementation
 from pymc_bnn.testing.oracles import scipy_dirichlet_multinomial_logpmf
@@ -170,16 +160,6 @@ def _off_support_cases(draw) -> OffSupportCase:
     )
 
 
-@prop(
-    "DirichletMultinomial",
-    "values_off_support_are_minus_inf",
-    "negative, non-integer or wrongly-summing counts give -inf (no error, no NaN)",
-    strategy=_off_support_cases(),
-)
-def _values_off_support(impl: Implementation, case: OffSupportCase) -> None:
-    check_off_support(impl, "DirichletMultinomial", "a", case)
-
-
 #: Invalid constant parameters; any implementation must reject them (raise), and
 #: pymc_bnn's ``.dist`` raises a ``ValueError`` matching ``match``.
 INVALID_PARAMETERS = (
@@ -193,43 +173,7 @@ INVALID_PARAMETERS = (
 )
 
 
-@prop(
-    "DirichletMultinomial",
-    "invalid_constant_parameters_rejected",
-    "a <= 0, a = inf or NaN, negative or fractional n, a scalar a: an error",
-    cases=INVALID_PARAMETERS,
-)
-def _invalid_constant(impl: Implementation, case: InvalidParams) -> None:
-    check_invalid_constant(impl, "DirichletMultinomial", case)
-
-
-@prop(
-    "DirichletMultinomial",
-    "invalid_symbolic_parameters_rejected",
-    "the same invalid parameters as symbolic inputs fail PyMC's parameter check",
-    cases=[
-        SymbolicInvalid("a", [0.0, 1.0, 1.0], 3, [1, 1, 1]),
-        SymbolicInvalid("a", [np.inf, 1.0, 1.0], 3, [1, 1, 1]),
-        SymbolicInvalid("a", [np.nan, 1.0, 1.0], 3, [1, 1, 1]),
-        SymbolicInvalid("a", [1.0, 1.0, 1.0], -3, [1, 1, 1]),
-        SymbolicInvalid("a", [1.0, 1.0], 2.5, [1.0, 1.0], "float64"),
-    ],
-)
-def _invalid_symbolic(impl: Implementation, case: SymbolicInvalid) -> None:
-    check_invalid_symbolic(impl, "DirichletMultinomial", case)
-
-
-@prop(
-    "DirichletMultinomial",
-    "non_integer_observed_data_rejected",
-    "non-integer observed data raises a ValueError instead of being truncated",
-    cases=[ObservedCase(dict(n=3, a=np.array([1.0, 1.0])), np.array([0.5, 2.5]))],
-)
-def _non_integer_observed(impl: Implementation, case: ObservedCase) -> None:
-    check_observed(impl, "DirichletMultinomial", case)
-
-
-# --- float32 mode and draws -------------------------------------------------------------------
+# --- float32 mode -----------------------------------------------------------------------------
 
 
 @st.composite
@@ -240,31 +184,47 @@ def _float32_cases(draw) -> Float32Case:
     return Float32Case(n, draw(count_vectors(n, k)), theta)
 
 
-@prop(
-    "DirichletMultinomial",
-    "float32_mode",
-    "floatX=float32 with a float32 a: float32 logp within 1e-5 of scipy",
-    strategy=_float32_cases(),
-)
-def _float32_mode(impl: Implementation, case: Float32Case) -> None:
-    call = LogpCall(
-        "DirichletMultinomial", "a", "int64", case.n, case.value, case.theta, "float32"
-    )
-    expected = scipy_dirichlet_multinomial_logpmf(case.value, case.n, case.theta.astype("float64"))
-    check_float32(impl, call, expected, 1e-5, 1e-5)
+def _float32_oracle(case: Float32Case) -> float:
+    return scipy_dirichlet_multinomial_logpmf(case.value, case.n, case.theta.astype("float64"))
 
 
-@prop(
+# --- the properties every distribution has ---------------------------------------------------
+
+
+register_standard_properties(
     "DirichletMultinomial",
-    "draws_support_totals_and_mean",
-    "draws are nonnegative integers summing to n, means n a / sum(a) within 5 standard errors",
-    cases=[DrawCase("a", np.array([0, 1, 25]), np.array([1.0, 2.0, 3.0]))],
+    off_support=OffSupportProperty(
+        "values_off_support_are_minus_inf",
+        "negative, non-integer or wrongly-summing counts give -inf (no error, no NaN)",
+        _off_support_cases(),
+    ),
+    invalid_summary="a <= 0, a = inf or NaN, negative or fractional n, a scalar a: an error",
+    invalid_constant=INVALID_PARAMETERS,
+    invalid_symbolic=[
+        SymbolicInvalid("a", [0.0, 1.0, 1.0], 3, [1, 1, 1]),
+        SymbolicInvalid("a", [np.inf, 1.0, 1.0], 3, [1, 1, 1]),
+        SymbolicInvalid("a", [np.nan, 1.0, 1.0], 3, [1, 1, 1]),
+        SymbolicInvalid("a", [1.0, 1.0, 1.0], -3, [1, 1, 1]),
+        SymbolicInvalid("a", [1.0, 1.0], 2.5, [1.0, 1.0], "float64"),
+    ],
+    observed=ObservedCase(dict(n=3, a=np.array([1.0, 1.0])), np.array([0.5, 2.5])),
+    float32=Float32Property(
+        "floatX=float32 with a float32 a: float32 logp within 1e-5 of scipy",
+        _float32_cases(),
+        "a",
+        _float32_oracle,
+    ),
+    draws=[
+        DrawProperty(
+            "draws_support_totals_and_mean",
+            "draws are nonnegative integers summing to n, means n a / sum(a) within 5 "
+            "standard errors",
+            DrawCase("a", np.array([0, 1, 25]), np.array([1.0, 2.0, 3.0])),
+        ),
+        DrawProperty(
+            "draws_small_concentration",
+            "a = 1e-3 (nearly one category per draw): draws still sum to n",
+            DrawCase("a", np.array(20), np.array([1e-3, 1e-3, 1e-3]), 2000, 1),
+        ),
+    ],
 )
-@prop(
-    "DirichletMultinomial",
-    "draws_small_concentration",
-    "a = 1e-3 (nearly one category per draw): draws still sum to n",
-    cases=[DrawCase("a", np.array(20), np.array([1e-3, 1e-3, 1e-3]), 2000, 1)],
-)
-def _draws(impl: Implementation, case: DrawCase) -> None:
-    check_draws(impl, "DirichletMultinomial", case)

@@ -25,14 +25,6 @@ float64 values; :mod:`pymc_bnn.testing.oracles`):
   from ``log_softmax`` at any magnitude;
 * ``Categorical.missing_labels_imputed_like_pymc``: NaN or masked labels are
   imputed as ``pm.Categorical`` does, the present ones still validated.
-
-Examples
---------
->>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.testing.contract import get
->>> p = get("Multinomial", "totals_compared_exactly")
->>> for case in p.cases:
-...     p.check(PYMC_BNN, case)
 """
 
 from __future__ import annotations
@@ -90,6 +82,14 @@ def _near_mean(n: int, p: np.ndarray, shift: int = 0) -> np.ndarray:
     return np.array(x, dtype="int64")
 
 
+def _check_mpmath(impl: Implementation, dist: str, kind: str, oracle, case: HugeCase) -> None:
+    """``logp`` (int64 counts) within 1e-10 relative of the mpmath ``oracle``; no NaN gradient."""
+    call = LogpCall(dist, kind, "int64", case.n, case.x, case.theta)
+    logp, grad = run_logp(impl, call)
+    expected = oracle(case.x, case.n, case.theta)
+    expect_logp(impl, call, logp, expected, rtol=1e-10, atol=1e-12, grad=grad)
+
+
 _P3 = np.array([0.1, 0.2, 0.7])
 _P4 = np.array([0.25, 0.125, 0.5, 0.125])
 
@@ -106,10 +106,7 @@ _P4 = np.array([0.25, 0.125, 0.5, 0.125])
     ],
 )
 def _huge_n(impl: Implementation, case: HugeCase) -> None:
-    call = LogpCall("Multinomial", "p", "int64", case.n, case.x, case.theta)
-    logp, grad = run_logp(impl, call)
-    expected = mpmath_multinomial_logpmf(case.x, case.n, case.theta)
-    expect_logp(impl, call, logp, expected, rtol=1e-10, atol=1e-12, grad=grad)
+    _check_mpmath(impl, "Multinomial", "p", mpmath_multinomial_logpmf, case)
 
 
 @prop(
@@ -201,10 +198,7 @@ def _dm_categories(impl: Implementation, case: CategoriesCase) -> None:
     ],
 )
 def _huge_concentration(impl: Implementation, case: HugeCase) -> None:
-    call = LogpCall("DirichletMultinomial", "a", "int64", case.n, case.x, case.theta)
-    logp, grad = run_logp(impl, call)
-    expected = mpmath_dirichlet_multinomial_logpmf(case.x, case.n, case.theta)
-    expect_logp(impl, call, logp, expected, rtol=1e-10, atol=1e-12, grad=grad)
+    _check_mpmath(impl, "DirichletMultinomial", "a", mpmath_dirichlet_multinomial_logpmf, case)
 
 
 @prop(

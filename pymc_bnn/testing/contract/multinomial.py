@@ -8,14 +8,6 @@ absolute 1e-12 on float64 log-probabilities (the log-pmf is a sum of a few
 ``gammaln`` terms each exact to about 1e-15 relative; 1e-10 leaves room for
 cancellation between them at n = 1000), 1e-9 on gradients, 1e-5 in float32
 mode; draw means within 5 standard errors.
-
-Examples
---------
->>> from pymc_bnn.testing import PYMC_BNN
->>> from pymc_bnn.testing.contract import get
->>> p = get("Multinomial", "accepts_logit_p")
->>> for case in p.cases:
-...     p.check(PYMC_BNN, case)
 """
 
 from __future__ import annotations
@@ -38,25 +30,24 @@ from pymc_bnn.testing.contract.calls import (
 )
 from pymc_bnn.testing.contract.registry import prop
 from pymc_bnn.testing.contract.shared import (
+    ROUNDED_P,
     DrawCase,
+    DrawProperty,
     ExactCase,
     Float32Case,
+    Float32Property,
     InvalidParams,
     LabelCase,
     ObservedCase,
     OffSupportCase,
+    OffSupportProperty,
     SymbolicInvalid,
     check_constant,
-    check_draws,
     check_exact,
-    check_float32,
-    check_invalid_constant,
-    check_invalid_symbolic,
-    check_observed,
-    check_off_support,
     float32_logits,
     label_cases,
     largest_n,
+    register_standard_properties,
 )
 from pymc_bnn.testing.implementations import Implementation
 from pymc_bnn.testing.oracles import (
@@ -209,15 +200,6 @@ def _logp_logit_p(impl: Implementation, case: MultinomialCase, dtype: str) -> No
     "constant logits far apart (softmax underflows): logp stays exact",
     cases=[ExactCase("logit_p", 3, [2, 1], [0.0, -1000.0], -1000.0 + float(np.log(3)))],
 )
-def _logit_p_constant_extreme(impl: Implementation, case: ExactCase) -> None:
-    check_constant(impl, "Multinomial", case)
-
-
-#: Probabilities rounded to six digits: inside PyMC's np.isclose tolerance on sum(p),
-#: far outside float64 rounding.
-ROUNDED_P = [0.2, 0.3, 0.500001]
-
-
 @prop(
     "Multinomial",
     "integer_typed_parameters",
@@ -229,10 +211,6 @@ ROUNDED_P = [0.2, 0.3, 0.500001]
         ExactCase("p", np.uint8(2), [2, 0], [1, 0], 0.0),
     ],
 )
-def _integer_typed_parameters(impl: Implementation, case: ExactCase) -> None:
-    check_constant(impl, "Multinomial", case)
-
-
 @prop(
     "Multinomial",
     "rounded_constant_p_renormalized",
@@ -248,7 +226,7 @@ def _integer_typed_parameters(impl: Implementation, case: ExactCase) -> None:
         for value in ([1, 0, 2], [0, 3, 0])
     ],
 )
-def _rounded_constant_p(impl: Implementation, case: ExactCase) -> None:
+def _constant(impl: Implementation, case: ExactCase) -> None:
     check_constant(impl, "Multinomial", case)
 
 
@@ -379,17 +357,6 @@ def _off_support_cases(draw, kind: str) -> OffSupportCase:
     )
 
 
-@prop(
-    "Multinomial",
-    "values_off_support_are_minus_inf",
-    "negative, non-integer or wrongly-summing counts give -inf (no error, no NaN)",
-    strategy=_off_support_cases,
-    params=("p", "logit_p"),
-)
-def _values_off_support(impl: Implementation, case: OffSupportCase, kind: str) -> None:
-    check_off_support(impl, "Multinomial", kind, case)
-
-
 #: Invalid constant parameters; any implementation must reject them (raise), and
 #: pymc_bnn's ``.dist`` raises a ``ValueError`` matching ``match``.
 INVALID_PARAMETERS = (
@@ -406,46 +373,7 @@ INVALID_PARAMETERS = (
 )
 
 
-@prop(
-    "Multinomial",
-    "invalid_constant_parameters_rejected",
-    "p off the simplex, NaN, negative or fractional n, +inf/NaN/all -inf logits: an error",
-    cases=INVALID_PARAMETERS,
-)
-def _invalid_constant(impl: Implementation, case: InvalidParams) -> None:
-    check_invalid_constant(impl, "Multinomial", case)
-
-
-@prop(
-    "Multinomial",
-    "invalid_symbolic_parameters_rejected",
-    "the same invalid parameters as symbolic inputs fail PyMC's parameter check",
-    cases=[
-        SymbolicInvalid("p", [0.2, 0.2, 0.2], 3, [1, 1, 1]),
-        SymbolicInvalid("p", [-0.5, 0.5, 1.0], 3, [1, 1, 1]),
-        SymbolicInvalid("p", [0.5, np.nan, 0.5], 3, [1, 1, 1]),
-        SymbolicInvalid("p", [0.2, 0.3, 0.5], -3, [1, 1, 1]),
-        SymbolicInvalid("p", [0.5, 0.5], 2.5, [1.0, 1.0], "float64"),
-        SymbolicInvalid("logit_p", [0.0, np.inf, 1.0], 3, [1, 1, 1]),
-        SymbolicInvalid("logit_p", [-np.inf, -np.inf, -np.inf], 3, [1, 1, 1]),
-        SymbolicInvalid("logit_p", [np.nan, 0.0, 0.0], 3, [1, 1, 1]),
-    ],
-)
-def _invalid_symbolic(impl: Implementation, case: SymbolicInvalid) -> None:
-    check_invalid_symbolic(impl, "Multinomial", case)
-
-
-@prop(
-    "Multinomial",
-    "non_integer_observed_data_rejected",
-    "non-integer observed data raises a ValueError instead of being truncated",
-    cases=[ObservedCase(dict(n=3, p=np.array([0.5, 0.5])), np.array([0.5, 2.5]))],
-)
-def _non_integer_observed(impl: Implementation, case: ObservedCase) -> None:
-    check_observed(impl, "Multinomial", case)
-
-
-# --- float32 mode and draws -------------------------------------------------------------------
+# --- float32 mode -----------------------------------------------------------------------------
 
 
 @st.composite
@@ -456,42 +384,63 @@ def _float32_cases(draw) -> Float32Case:
     return Float32Case(n, draw(count_vectors(n, k)), theta)
 
 
-@prop(
-    "Multinomial",
-    "float32_mode",
-    "floatX=float32 with float32 logits: float32 logp within 1e-5 of the float64 oracle",
-    strategy=_float32_cases(),
-)
-def _float32_mode(impl: Implementation, case: Float32Case) -> None:
-    call = LogpCall("Multinomial", "logit_p", "int64", case.n, case.value, case.theta, "float32")
+def _float32_oracle(case: Float32Case) -> float:
     log_p = special.log_softmax(case.theta.astype("float64"))
-    check_float32(impl, call, multinomial_logpmf_oracle(case.value, case.n, log_p), 1e-5, 1e-5)
+    return multinomial_logpmf_oracle(case.value, case.n, log_p)
 
 
-@prop(
+# --- the properties every distribution has ---------------------------------------------------
+
+
+register_standard_properties(
     "Multinomial",
-    "draws_support_totals_and_mean",
-    "draws are nonnegative integers summing to n, zero-probability categories stay 0, "
-    "means within 5 standard errors",
-    cases=[DrawCase("p", np.array([0, 1, 25]), np.array([0.1, 0.0, 0.3, 0.6]))],
+    off_support=OffSupportProperty(
+        "values_off_support_are_minus_inf",
+        "negative, non-integer or wrongly-summing counts give -inf (no error, no NaN)",
+        _off_support_cases,
+        kinds=("p", "logit_p"),
+    ),
+    invalid_summary="p off the simplex, NaN, negative or fractional n, +inf/NaN/all -inf "
+    "logits: an error",
+    invalid_constant=INVALID_PARAMETERS,
+    invalid_symbolic=[
+        SymbolicInvalid("p", [0.2, 0.2, 0.2], 3, [1, 1, 1]),
+        SymbolicInvalid("p", [-0.5, 0.5, 1.0], 3, [1, 1, 1]),
+        SymbolicInvalid("p", [0.5, np.nan, 0.5], 3, [1, 1, 1]),
+        SymbolicInvalid("p", [0.2, 0.3, 0.5], -3, [1, 1, 1]),
+        SymbolicInvalid("p", [0.5, 0.5], 2.5, [1.0, 1.0], "float64"),
+        SymbolicInvalid("logit_p", [0.0, np.inf, 1.0], 3, [1, 1, 1]),
+        SymbolicInvalid("logit_p", [-np.inf, -np.inf, -np.inf], 3, [1, 1, 1]),
+        SymbolicInvalid("logit_p", [np.nan, 0.0, 0.0], 3, [1, 1, 1]),
+    ],
+    observed=ObservedCase(dict(n=3, p=np.array([0.5, 0.5])), np.array([0.5, 2.5])),
+    float32=Float32Property(
+        "floatX=float32 with float32 logits: float32 logp within 1e-5 of the float64 oracle",
+        _float32_cases(),
+        "logit_p",
+        _float32_oracle,
+    ),
+    draws=[
+        DrawProperty(
+            "draws_support_totals_and_mean",
+            "draws are nonnegative integers summing to n, zero-probability categories stay 0, "
+            "means within 5 standard errors",
+            DrawCase("p", np.array([0, 1, 25]), np.array([0.1, 0.0, 0.3, 0.6])),
+        ),
+        DrawProperty(
+            "draws_from_extreme_logits",
+            "logits 0, -1e4, -inf, 2: the last two categories are never drawn, means match",
+            DrawCase("logit_p", np.array(30), np.array([0.0, -1e4, -np.inf, 2.0]), 2000, 2),
+        ),
+        DrawProperty(
+            "draws_float32_p_summing_above_one",
+            "a valid float32 p whose sum rounds above 1 still draws, with the right totals",
+            DrawCase("p", np.array(10), np.array([0.3, 0.3, 0.4000001], "float32"), 100, 3),
+        ),
+        DrawProperty(
+            "draws_float32_p_summing_below_one",
+            "a valid float32 p whose sum rounds below 1 never draws its zero-probability category",
+            DrawCase("p", np.array(1000), np.array([0.5, 0.49999, 0.0], "float32"), 2000, 4),
+        ),
+    ],
 )
-@prop(
-    "Multinomial",
-    "draws_from_extreme_logits",
-    "logits 0, -1e4, -inf, 2: the last two categories are never drawn, means match",
-    cases=[DrawCase("logit_p", np.array(30), np.array([0.0, -1e4, -np.inf, 2.0]), 2000, 2)],
-)
-@prop(
-    "Multinomial",
-    "draws_float32_p_summing_above_one",
-    "a valid float32 p whose sum rounds above 1 still draws, with the right totals",
-    cases=[DrawCase("p", np.array(10), np.array([0.3, 0.3, 0.4000001], "float32"), 100, 3)],
-)
-@prop(
-    "Multinomial",
-    "draws_float32_p_summing_below_one",
-    "a valid float32 p whose sum rounds below 1 never draws its zero-probability category",
-    cases=[DrawCase("p", np.array(1000), np.array([0.5, 0.49999, 0.0], "float32"), 2000, 4)],
-)
-def _draws(impl: Implementation, case: DrawCase) -> None:
-    check_draws(impl, "Multinomial", case)

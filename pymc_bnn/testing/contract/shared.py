@@ -1,14 +1,19 @@
-"""Cases and checks that several distributions share.
+"""Cases and checks that several distributions share, and the properties they all have.
 
-Each distribution module registers its own properties (name, summary, cases)
-and calls these checks for the points every distribution has in common: exact
-values, values off the support, invalid parameters, float32 mode, draws and
-non-integer observed data.  The cases are frozen dataclasses, so a report
+Each distribution module registers its own properties (name, summary, cases),
+calling :func:`check_exact` and :func:`check_constant` for exact values.  The
+points every distribution has in common (values off the support, invalid
+constant and symbolic parameters, non-integer observed data, float32 mode and
+draws) are registered by :func:`register_standard_properties` from a table that
+each distribution module fills with what is its own: its cases, strategies,
+float32 oracle and summaries.  The cases are frozen dataclasses, so a report
 prints their fields (:func:`~pymc_bnn.testing.contract.case_text`).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +32,22 @@ from pymc_bnn.testing.contract.calls import (
     fail,
     run_logp,
 )
+from pymc_bnn.testing.contract.registry import prop
 from pymc_bnn.testing.implementations import Implementation
 from pymc_bnn.testing.strategies import logit_vectors, simplex_vectors
 
 __all__ = [
+    "ROUNDED_P",
     "DrawCase",
+    "DrawProperty",
     "ExactCase",
     "Float32Case",
+    "Float32Property",
     "InvalidParams",
     "LabelCase",
     "ObservedCase",
     "OffSupportCase",
+    "OffSupportProperty",
     "SymbolicInvalid",
     "check_constant",
     "check_draws",
@@ -50,7 +60,12 @@ __all__ = [
     "float32_logits",
     "label_cases",
     "largest_n",
+    "register_standard_properties",
 ]
+
+#: Probabilities rounded to six digits: inside PyMC's np.isclose tolerance on sum(p),
+#: far outside float64 rounding.
+ROUNDED_P = [0.2, 0.3, 0.500001]
 
 
 def largest_n(dtype: str) -> int:
@@ -366,3 +381,127 @@ def check_observed(impl: Implementation, dist: str, case: ObservedCase) -> None:
         return
     expr = 'model.rvs_to_values[model["y"]].data'
     raise fail(impl, call, "observed data", expr, stored, "a ValueError (non-integer data)")
+
+
+# --- the properties every distribution has -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffSupportProperty:
+    """A distribution's values off the support, checked by :func:`check_off_support`.
+
+    With ``kinds`` (e.g. ``("p", "logit_p")``) one property per kind, named
+    ``name[kind]``, whose cases ``strategy(kind)`` draws; without, one property
+    of the concentration ``a``, whose cases ``strategy`` draws.
+    """
+
+    name: str
+    summary: str
+    strategy: st.SearchStrategy | Callable[[str], st.SearchStrategy]
+    kinds: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Float32Property:
+    """A distribution's float32 mode, checked by :func:`check_float32`.
+
+    ``strategy`` draws :class:`Float32Case` cases; the parameter is passed as
+    ``kind``; ``oracle(case)`` is the float64 log-probability the float32 one
+    must be within ``rtol`` / ``atol`` of (1e-5 unless given).
+    """
+
+    summary: str
+    strategy: st.SearchStrategy
+    kind: str
+    oracle: Callable[[Float32Case], float]
+    rtol: float = 1e-5
+    atol: float = 1e-5
+
+
+@dataclass(frozen=True)
+class DrawProperty:
+    """One property of draws, checked by :func:`check_draws` on ``case``."""
+
+    name: str
+    summary: str
+    case: DrawCase
+
+
+def register_standard_properties(
+    distribution: str,
+    *,
+    off_support: OffSupportProperty,
+    invalid_summary: str,
+    invalid_constant: Sequence[InvalidParams],
+    invalid_symbolic: Sequence[SymbolicInvalid],
+    observed: ObservedCase,
+    float32: Float32Property,
+    draws: Sequence[DrawProperty],
+) -> None:
+    """Register the properties every distribution has, from ``distribution``'s own table.
+
+    In this order: values off the support give ``-inf``
+    (:func:`check_off_support`); ``invalid_constant_parameters_rejected``
+    (:func:`check_invalid_constant`, summary ``invalid_summary``);
+    ``invalid_symbolic_parameters_rejected`` (:func:`check_invalid_symbolic`);
+    ``non_integer_observed_data_rejected`` (:func:`check_observed` on
+    ``observed``); ``float32_mode`` (:func:`check_float32`); one property per
+    entry of ``draws`` (:func:`check_draws`).  Each distribution module calls
+    it once, after its own properties.
+
+    Examples
+    --------
+    >>> from pymc_bnn.testing import PYMC_BNN
+    >>> from pymc_bnn.testing.contract import get
+    >>> p = get("DirichletMultinomial", "non_integer_observed_data_rejected")
+    >>> p.summary
+    'non-integer observed data raises a ValueError instead of being truncated'
+    >>> p.check(PYMC_BNN, p.cases[0])
+    """
+
+    def values_off_support(impl: Implementation, case: OffSupportCase, kind: str = "a") -> None:
+        check_off_support(impl, distribution, kind, case)
+
+    def invalid_constant_parameters(impl: Implementation, case: InvalidParams) -> None:
+        check_invalid_constant(impl, distribution, case)
+
+    def invalid_symbolic_parameters(impl: Implementation, case: SymbolicInvalid) -> None:
+        check_invalid_symbolic(impl, distribution, case)
+
+    def non_integer_observed(impl: Implementation, case: ObservedCase) -> None:
+        check_observed(impl, distribution, case)
+
+    def float32_mode(impl: Implementation, case: Float32Case) -> None:
+        call = LogpCall(
+            distribution, float32.kind, "int64", case.n, case.value, case.theta, "float32"
+        )
+        check_float32(impl, call, float32.oracle(case), float32.rtol, float32.atol)
+
+    register = functools.partial(prop, distribution)
+    register(
+        off_support.name,
+        off_support.summary,
+        strategy=off_support.strategy,
+        params=off_support.kinds,
+    )(values_off_support)
+    register("invalid_constant_parameters_rejected", invalid_summary, cases=invalid_constant)(
+        invalid_constant_parameters
+    )
+    register(
+        "invalid_symbolic_parameters_rejected",
+        "the same invalid parameters as symbolic inputs fail PyMC's parameter check",
+        cases=invalid_symbolic,
+    )(invalid_symbolic_parameters)
+    register(
+        "non_integer_observed_data_rejected",
+        "non-integer observed data raises a ValueError instead of being truncated",
+        cases=[observed],
+    )(non_integer_observed)
+    register("float32_mode", float32.summary, strategy=float32.strategy)(float32_mode)
+    for entry in draws:
+        # a check of its own for each entry: one check registered twice would put the
+        # second property before the first (the order of stacked decorators)
+        def draws_property(impl: Implementation, case: DrawCase) -> None:
+            check_draws(impl, distribution, case)
+
+        register(entry.name, entry.summary, cases=[entry.case])(draws_property)

@@ -84,10 +84,13 @@ def _backend(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _fitting_command(parser: argparse.ArgumentParser, module: str, name: str) -> None:
+    """The options of a command that fits models, after its own; it runs ``module.name``."""
+    _backend(parser)
     parser.add_argument("--seed", type=_seed, default=0, help="random seed")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.add_argument("--force", action="store_true", help="overwrite existing output")
+    parser.set_defaults(func=_command(module, name))
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
@@ -150,9 +153,7 @@ def _add_demo(sub) -> None:
     demo.add_argument("--iterations", type=_positive_int, default=10_000, help="ADVI iterations")
     demo.add_argument("--hidden", type=_parse_hidden, default="20,20", help="BNN layer widths")
     demo.add_argument("--batch-size", type=_positive_int, default=256, help="ADVI minibatch rows")
-    _backend(demo)
-    _common(demo)
-    demo.set_defaults(func=_command("demo", "demo"))
+    _fitting_command(demo, "demo", "demo")
 
 
 def _add_fit(sub) -> None:
@@ -212,9 +213,7 @@ def _add_fit(sub) -> None:
         "all, or none",
     )
     fit.add_argument("--out", default="pymc-bnn-model.nc", help="model file")
-    _backend(fit)
-    _common(fit)
-    fit.set_defaults(func=_command("commands", "fit"))
+    _fitting_command(fit, "commands", "fit")
 
 
 def _add_predict(sub) -> None:

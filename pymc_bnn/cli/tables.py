@@ -83,8 +83,12 @@ def _read_error(path: Path, err: BaseException, kind: str = "CSV") -> CLIError:
     return CLIError(f"{path}: cannot read it as {kind} ({one_line(err)})")
 
 
-def _check_distinct_names(path: Path) -> None:
-    """Refuse a header that names a column twice (pandas would rename the second ``a.1``)."""
+def _input_table(path: str | Path) -> Path:
+    """``path`` as an existing file whose header names each column once, or :class:`CLIError`.
+
+    A column named twice is refused: pandas would rename the second ``a.1``.
+    """
+    path = _input_file(path)
     try:
         if is_parquet(path):
             import pyarrow.parquet as pq
@@ -100,6 +104,7 @@ def _check_distinct_names(path: Path) -> None:
         raise CLIError(
             f"{path}: duplicate column names {short_list(twice)}; each column needs its own name"
         )
+    return path
 
 
 def count_rows(path: str | Path) -> int:
@@ -193,8 +198,7 @@ def read_table(path: str | Path, target: str | None = None) -> pd.DataFrame:
     ...
     pymc_bnn.cli.errors.CLIError: no-such.csv: no such file
     """
-    path = _input_file(path)
-    _check_distinct_names(path)
+    path = _input_table(path)
     if is_parquet(path):
         try:
             frame = pd.read_parquet(path)
@@ -225,13 +229,13 @@ def read_header(path: str | Path) -> list[str]:
 
     Examples
     --------
-    >>> read_header("no-such.csv")
-    Traceback (most recent call last):
-    ...
-    pymc_bnn.cli.errors.CLIError: no-such.csv: no such file
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp(), "rows.csv")
+    >>> pd.DataFrame({"id": [1], "x": [2.5]}).to_csv(path, index=False)
+    >>> read_header(path)
+    ['id', 'x']
     """
-    path = _input_file(path)
-    _check_distinct_names(path)
+    path = _input_table(path)
     kind = _kind(path)
     try:
         if kind == "Parquet":

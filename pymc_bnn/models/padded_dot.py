@@ -73,17 +73,9 @@ def _register_jax() -> None:
 def pad_products(outputs: Sequence[Variable]) -> list[Variable]:
     """``outputs`` with every matrix product they depend on a :class:`PaddedDot`.
 
+    A graph rewrite like :func:`~pymc_bnn.models.draw_barrier.barrier_draws`,
+    with its parameters and result: the same outputs, computing the same values.
     Registers the padded product's JAX form.
-
-    Parameters
-    ----------
-    outputs : sequence of Variable
-        The graph's outputs (for example a loss and its parameter updates).
-
-    Returns
-    -------
-    list of Variable
-        The same outputs, computing the same values.
 
     Examples
     --------

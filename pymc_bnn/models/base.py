@@ -19,12 +19,24 @@ from numpy.typing import ArrayLike
 from pytensor.graph.traversal import ancestors
 from pytensor.tensor.variable import TensorVariable
 
+from pymc_bnn._docstrings import Fragments
 from pymc_bnn.models.compile_mode import quick_compile
 from pymc_bnn.models.data import check_positive_int
 from pymc_bnn.models.inputs import ModelInputs, add_likelihood
 from pymc_bnn.models.predictive import PosteriorPredictive, compile_predictive, prediction_backend
 
 __all__ = ["SoftmaxModel"]
+
+_document = Fragments(
+    example_glm="""
+    >>> import numpy as np, pymc as pm
+    >>> from pymc_bnn import multinomial_glm
+    >>> with pm.Model():
+    ...     glm = multinomial_glm("y", np.eye(3), ["a", "b", "c"])
+    ...     prior = pm.sample_prior_predictive(10, random_seed=0)
+    """
+)
+"""The examples' model: a softmax regression on three features and its prior draws."""
 
 
 def posterior_dataset(idata, group: str = "posterior") -> xr.Dataset:
@@ -180,6 +192,7 @@ class SoftmaxModel:
             )
         return self._compiled[key]
 
+    @_document
     def predictive(
         self,
         idata: xr.DataTree | xr.Dataset,
@@ -216,11 +229,7 @@ class SoftmaxModel:
 
         Examples
         --------
-        >>> import numpy as np, pymc as pm
-        >>> from pymc_bnn import multinomial_glm
-        >>> with pm.Model():
-        ...     glm = multinomial_glm("y", np.eye(3), ["a", "b", "c"])
-        ...     prior = pm.sample_prior_predictive(10, random_seed=0)
+        {example_glm}
         >>> pp = glm.predictive(prior, group="prior")
         >>> pp.mean(np.zeros((2, 3))).shape, sorted(pp.uncertainty(np.zeros((2, 3))))
         ((2, 3), ['aleatoric', 'epistemic', 'mean', 'total'])
@@ -292,6 +301,7 @@ class SoftmaxModel:
             )
         pm.set_data(self.inputs.new_data(X, y, n), model=self.model)
 
+    @_document
     def predict_proba(
         self,
         idata: xr.DataTree | xr.Dataset,
@@ -319,11 +329,7 @@ class SoftmaxModel:
 
         Examples
         --------
-        >>> import numpy as np, pymc as pm
-        >>> from pymc_bnn import multinomial_glm
-        >>> with pm.Model():
-        ...     glm = multinomial_glm("y", np.eye(3), ["a", "b", "c"])
-        ...     prior = pm.sample_prior_predictive(10, random_seed=0)
+        {example_glm}
         >>> glm.predict_proba(prior, np.zeros((2, 3)), group="prior").sizes
         Frozen({'chain': 1, 'draw': 10, 'obs': 2, 'classes': 3})
         """
@@ -338,6 +344,7 @@ class SoftmaxModel:
             name=f"{self.name}_probs",
         )
 
+    @_document
     def sample_posterior_predictive(
         self,
         idata: xr.DataTree,
@@ -372,15 +379,11 @@ class SoftmaxModel:
 
         Examples
         --------
-        >>> import numpy as np, pymc as pm
-        >>> from pymc_bnn import multinomial_glm
-        >>> with pm.Model():
-        ...     glm = multinomial_glm("y", np.eye(2), ["a", "b"])
-        ...     prior = pm.sample_prior_predictive(5, random_seed=0)
+        {example_glm}
         >>> idata = xr.DataTree.from_dict({"posterior": prior["prior"].to_dataset()})
-        >>> draws = glm.sample_posterior_predictive(idata, np.zeros((3, 2)), random_seed=1)
+        >>> draws = glm.sample_posterior_predictive(idata, np.zeros((4, 3)), random_seed=1)
         >>> draws.sizes, sorted(set(draws.values.ravel().tolist()))
-        (Frozen({'chain': 1, 'draw': 5, 'obs': 3}), ['a', 'b'])
+        (Frozen({'chain': 1, 'draw': 10, 'obs': 4}), ['a', 'b', 'c'])
         """
         if X is not None:
             self.set_X(X, n=kwargs.pop("n", None))
@@ -397,6 +400,7 @@ class SoftmaxModel:
             return draws.assign_coords({self.dims[2]: self.classes})
         return draws.copy(data=self.encoder.inverse_transform(draws.values))
 
+    @_document
     def predict(
         self,
         idata: xr.DataTree | xr.Dataset,
@@ -410,12 +414,8 @@ class SoftmaxModel:
 
         Examples
         --------
-        >>> import numpy as np, pymc as pm
-        >>> from pymc_bnn import multinomial_glm
-        >>> with pm.Model():
-        ...     glm = multinomial_glm("y", np.eye(2), ["a", "b"])
-        ...     prior = pm.sample_prior_predictive(10, random_seed=0)
-        >>> glm.predict(prior, np.zeros((2, 2)), group="prior").shape
+        {example_glm}
+        >>> glm.predict(prior, np.zeros((2, 3)), group="prior").shape
         (2,)
         """
         mean = self.predict_proba(idata, X, group=group).mean(("chain", "draw")).values

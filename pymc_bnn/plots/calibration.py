@@ -6,12 +6,8 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from pymc_bnn.plots.shared import _axes, _document, _legend_below
-from pymc_bnn.uncertainty import (
-    ProbsLike,
-    expected_calibration_error,
-    posterior_probabilities,
-    reliability_table,
-)
+from pymc_bnn.uncertainty import ProbsLike, posterior_probabilities, reliability_table
+from pymc_bnn.uncertainty.calibration import _calibration_error
 
 __all__ = ["plot_reliability_diagram"]
 
@@ -37,8 +33,7 @@ def plot_reliability_diagram(
     ----------
     {probs}
     {y}
-    n_bins : int, default 10
-        Number of equal-width confidence bins.
+    {n_bins}
     {common}
 
     Examples
@@ -54,7 +49,7 @@ def plot_reliability_diagram(
     ax = _axes(ax)
     pooled = posterior_probabilities(probs, var_name=var_name, group=group)
     table = reliability_table(pooled, y, n_bins=n_bins)
-    ece = expected_calibration_error(pooled, y, n_bins=n_bins)
+    ece = _calibration_error(table)
     filled = table[table["count"] > 0]
     centers = (filled["bin_lower"] + filled["bin_upper"]) / 2
     bars = ax.bar(

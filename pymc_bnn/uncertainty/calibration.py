@@ -37,8 +37,7 @@ def reliability_table(
     ----------
     {probs}
     {y}
-    n_bins : int, default 10
-        Number of bins over [0, 1].
+    {n_bins}
     {var_name_group}
 
     Returns
@@ -96,8 +95,7 @@ def expected_calibration_error(
     ----------
     {probs}
     {y}
-    n_bins : int, default 10
-        Number of equal-width confidence bins.
+    {n_bins}
     {var_name_group}
 
     Returns
@@ -114,6 +112,11 @@ def expected_calibration_error(
     0.25
     """
     table = reliability_table(probs, y, n_bins=n_bins, var_name=var_name, group=group)
+    return _calibration_error(table)
+
+
+def _calibration_error(table: pd.DataFrame) -> float:
+    """The expected calibration error of a :func:`reliability_table`."""
     filled = table[table["count"] > 0]
     gaps = (filled["accuracy"] - filled["confidence"]).abs()
     return float((gaps * filled["count"]).sum() / filled["count"].sum())

@@ -5,7 +5,7 @@
 a labelled input, the observation and class coordinates that results carry back.
 ``_document`` fills the docstrings' ``{probs}``, ``{y}`` and ``{var_name_group}``
 with the parameters every function of :mod:`pymc_bnn.uncertainty` and
-:mod:`pymc_bnn.plots` takes.
+:mod:`pymc_bnn.plots` takes, and ``{n_bins}`` with the calibration functions' bins.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ _document = Fragments(
     y="""
     y : array_like, 1-D
         Observed classes: labels of the class coordinate or positions ``0..K-1``.
+    """,
+    n_bins="""
+    n_bins : int, default 10
+        Number of equal-width confidence bins over [0, 1].
     """,
     var_name_group="""
     var_name, group : str, optional

@@ -44,8 +44,8 @@ readme: $(STAMP)
 	$(BIN)/python docs/scripts/readme_demo.py
 
 # The figures and numbers of docs/tutorials/from-pymc-examples.md (about a quarter of an
-# hour, most of it the cover-type notebook's Metropolis run; --part moons alone takes two
-# minutes). tests/test_from_pymc_examples.py checks them against the package.
+# hour on two quiet cores; the cover-type notebook's Metropolis run, hours long, is timed
+# on a short run instead). tests/test_from_pymc_examples.py checks them against the package.
 pymc-examples: $(STAMP)
 	$(BIN)/python docs/scripts/from_pymc_examples.py
 

@@ -44,6 +44,13 @@ def test_the_results_hold_every_contender_of_the_page(results, part):
         # The code counted is the code the page shows: edited since the run, it was not rerun.
         assert row["lines"] == examples.lines_of_code(examples.CODE / row["code"]), row["code"]
     assert (examples.IMAGES / results[part]["figure"]).is_file()
+    for code, timed in results[part].get("timed_only", {}).items():
+        # A contender too long to run here is timed on a short run of the same code.
+        assert code in examples.TIMED_ONLY and code not in {r["code"] for r in rows}
+        assert timed["lines"] == examples.lines_of_code(examples.CODE / code), code
+        assert timed["iterations_run"] < timed["iterations_asked"]
+        hours = timed["seconds_per_iteration"] * timed["iterations_asked"] / 3600
+        assert timed["hours_in_full"] == pytest.approx(hours, abs=0.05 + 1e-3 * hours)
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -100,6 +107,24 @@ def test_the_table_prints_each_row_and_the_run():
     text = examples.table("moons", fake)
     assert "*m: Run of D (commit C; M); load average 5.2 after each fit.*" in text
     assert "*n: Run of E (commit C; M); load average 5.2 after each fit.*" in text
+    # A timed-only contender: the rate measured and the time the full run would take.
+    fake["moons"]["timed_only"] = {
+        "moons_pymc_bnn.py": {
+            "model": "n",
+            "lines": 7,
+            "iterations_asked": 51_000,
+            "iterations_run": 250,
+            "seconds_per_iteration": 0.381,
+            "hours_in_full": 5.4,
+            "run": {"date": "F", "commit": "C", "machine": "M"},
+            "load": 3.0,
+        }
+    }
+    fake["moons"]["rows"].pop()
+    text = examples.table("moons", fake)
+    assert f"| {label} | 7 | not run: 51,000 iterations at 0.38 s each (timed on 250)" in text
+    assert "would take 5.4 h |" in text
+    assert "*n: Run of F (commit C; M); load average 3.0 after each fit.*" in text
 
 
 def test_lines_of_code_skips_blank_lines_comments_and_docstrings(tmp_path):

@@ -7,6 +7,7 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
@@ -214,6 +215,23 @@ def test_mlp_fits_and_pickles(iris):
     np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
     table = clf.predict_uncertainty(X)
     assert isinstance(table, pd.DataFrame) and (table["epistemic"] >= 0).all()
+
+
+def test_init_scale_reaches_every_members_starting_weights(iris):
+    """The estimator's ``init_scale`` is the spread of each member's starting weights."""
+    X, y = iris
+    clf = BayesianMLPClassifier(hidden=(8,), init_scale=0.05, **QUICK)
+    with pm.Model() as model:
+        net = clf._build(X, y, classes=np.unique(y), batch_size=None, random_seed=0)
+    first = np.concatenate([v.ravel() for k, v in model.initial_point().items() if "_w_z" in k])
+    others = np.concatenate(
+        [w.ravel() for start in net.member_starts(40, random_seed=1) for w in start.values()]
+    )
+    # 4 x 8 + 8 x 3 = 56 weights per member: the sample sd of 56 normals is within 30%
+    # of 0.05 at over 3 standard errors; of 39 x 56 = 2,184 normals, within 5% at over 4.
+    assert 0.035 < first.std() < 0.065
+    assert 0.0475 < others.std() < 0.0525
+    assert BayesianMLPClassifier().init_scale == 1.0  # a draw from the prior by default
 
 
 # Interrupts (saving and loading: test_persistence.py) ---------------------------------

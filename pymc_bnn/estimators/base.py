@@ -119,7 +119,14 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"{file}: fitted must be {{}}; got {entries!r}")
 
     def _options(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._builder_options}
+        """The builder's options, ``parametrization="auto"`` resolved for the method."""
+        options = {name: getattr(self, name) for name in self._builder_options}
+        if options.get("parametrization") == "auto":
+            # QR coordinates suit NUTS's diagonal mass matrix on correlated columns;
+            # mean-field ADVI on short fits does better in the centred ones
+            # (benchmarks/results/nuts_rows*.md, parametrization_advi.md).
+            options["parametrization"] = "qr" if self.method == "nuts" else "centered"
+        return options
 
     # ----------------------------------------------------------------------------------
     # Fitting
@@ -141,7 +148,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"prediction_dtype must be one of {list(DTYPES)}; got {self.prediction_dtype!r}."
             )
-        check_parametrization(self.parametrization)
+        check_parametrization(self._options()["parametrization"])
         if self.method == "nuts":
             resolve_sampler(self.nuts_sampler)  # refuse a missing sampler before building
 

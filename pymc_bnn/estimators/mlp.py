@@ -40,10 +40,16 @@ class BayesianMLPClassifier(_BayesianClassifier):
         training data is what flags rows unlike it
         (``benchmarks/results/uncertainty.md``).  They are fitted at once, as
         one vectorized computation.
-    parametrization : {"qr", "centered", "plain"}, default "centered"
+    parametrization : {"auto", "qr", "centered", "plain"}, default "centered"
         The free coordinates of the first layer that NUTS and ADVI move in (see
         :func:`pymc_bnn.bnn_classifier`): the posterior is the same, the
-        geometry differs.
+        geometry differs.  ``"auto"`` takes ``"qr"`` for ``method="nuts"`` and
+        ``"centered"`` for ADVI.
+    init_scale : float, default 1.0
+        Standard deviation of every member's random starting weights (see
+        :func:`pymc_bnn.bnn_classifier`): 1.0 starts them at a draw from the
+        prior, so the tanh units start in their curved range; much smaller
+        starts leave them near-linear, where mean-field ADVI can stay.
     {common}
 
     Attributes
@@ -80,7 +86,14 @@ class BayesianMLPClassifier(_BayesianClassifier):
     """
 
     _builder = staticmethod(bnn_classifier)
-    _builder_options = ("hidden", "activation", "prior_scale", "skip_scale", "parametrization")
+    _builder_options = (
+        "hidden",
+        "activation",
+        "prior_scale",
+        "skip_scale",
+        "parametrization",
+        "init_scale",
+    )
 
     def __init__(
         self,
@@ -100,6 +113,7 @@ class BayesianMLPClassifier(_BayesianClassifier):
         n_jobs: int | None = 1,
         batch_size: int | None = None,
         parametrization: str = "centered",
+        init_scale: float = 1.0,
         prediction_dtype: str = "float64",
         compile_mode: str | None = None,
         random_state: int | np.random.RandomState | None = None,

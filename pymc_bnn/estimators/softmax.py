@@ -39,10 +39,12 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         Independent ADVI fits kept as the chains of one posterior
         (:func:`pymc_bnn.fit_advi`).  The softmax regression's posterior has one
         mode, so one suffices.
-    parametrization : {"qr", "centered", "plain"}, default "centered"
+    parametrization : {"auto", "qr", "centered", "plain"}, default "auto"
         The free coordinates NUTS and ADVI move in (see
         :func:`pymc_bnn.multinomial_glm`): the posterior is the same, the
-        geometry differs.
+        geometry differs.  ``"auto"`` takes ``"qr"`` for ``method="nuts"``, whose
+        diagonal mass matrix walks it at every data size, and ``"centered"``
+        for ADVI, which on short fits does better there.
     {common}
 
     Attributes
@@ -101,7 +103,7 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
         chains: int = 2,
         n_jobs: int | None = 1,
         batch_size: int | None = None,
-        parametrization: str = "centered",
+        parametrization: str = "auto",
         prediction_dtype: str = "float64",
         compile_mode: str | None = None,
         random_state: int | np.random.RandomState | None = None,

@@ -258,7 +258,7 @@ def multinomial_glm(
     batch_size: int | None = None,
     dims: tuple[str, str, str] = ("obs", "features", "classes"),
     collinearity: str | Sequence[int | str] = "drop",
-    parametrization: Parametrization = "centered",
+    parametrization: Parametrization = "qr",
     random_seed: int | None = None,
 ) -> MultinomialGLM:
     r"""Add a Bayesian softmax regression of ``y`` on ``X`` to the current model.
@@ -364,24 +364,26 @@ def multinomial_glm(
         * ``"ignore"``: check nothing.
         * a list of column indices or feature names: fix those coefficients at
           zero without checking (how a fitted model is rebuilt for prediction).
-    parametrization : {"qr", "centered", "plain"}, default "centered"
+    parametrization : {"qr", "centered", "plain"}, default "qr"
         The coordinates NUTS and ADVI move in.  Every choice gives the same
         posterior of ``{name}_coef`` and ``{name}_intercept`` (the same prior,
         mapped through a linear change of variables); they differ in how
         correlated the free variables are, which decides how far NUTS's
         diagonal mass matrix and mean-field ADVI can step.
 
-        * ``"qr"``: the intercepts are sampled as those of the centred design
+        * ``"qr"`` (the default): the intercepts are sampled as those of the centred design
           ``X - m`` (``m`` the column means of the training rows), free variable
           ``{name}_intercept_centered``, and the coefficients as ``theta = R
           beta``, free variable ``{name}_coef_qr`` (classes first), with ``R``
           the triangular factor of the centred design
           (:func:`pymc_bnn.models.geometry.design_geometry`, Stan's QR
           reparametrisation), so that the
-          logits' directions are uncorrelated: for NUTS on correlated columns.
-          Mean-field ADVI approximates in these coordinates too, and on short
-          fits it can lag the other two.
-        * ``"centered"`` (the default): only the intercepts on the centred
+          logits' directions are uncorrelated: NUTS's diagonal mass matrix then
+          fits the posterior, which is why it is the default
+          (``benchmarks/results/nuts_rows*.md``).  Mean-field ADVI approximates
+          in these coordinates too; on short fits it lags ``"centered"``, which
+          :class:`pymc_bnn.BayesianSoftmaxClassifier` therefore uses for ADVI.
+        * ``"centered"``: only the intercepts on the centred
           design, as brms and Bambi sample them; the free coefficients are
           ``{name}_coef_raw``.  On centred columns (standardized features) its
           geometry is that of ``"plain"``; on 0/1 indicators it removes the intercepts'

@@ -161,7 +161,7 @@ def test_names_dims_and_coords_from_pandas():
         "y_y",
         "y_coef",
         "y_intercept",
-        "y_coef_raw",
+        "y_coef_qr",  # the default parametrization="qr"
         "y_intercept_centered",
     }
     assert model.coords["features"] == ("u", "v")

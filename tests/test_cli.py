@@ -223,6 +223,14 @@ def test_bnn_fit_and_predict(iris_csv, tmp_path):
     assert fit.returncode == 0, fit.stderr
     assert "Bayesian neural network, hidden (5,), tanh" in fit.stdout
     assert float(re.search(r"accuracy\s+([0-9.]+)", fit.stdout).group(1)) > 0.8
+    # The free-space check before the fit expects the file it then saves: the draws of
+    # every member (5 by default), not of one (within 1.5x: compression and attributes;
+    # counting one member's draws it was 2x short here).
+    from pymc_bnn.cli.commands import _model_bytes
+    from pymc_bnn.cli.estimators import make_estimator
+
+    expected = _model_bytes("bnn", 4, 3, make_estimator("bnn", hidden=(5,), draws=1000))
+    assert 1 / 1.5 < (tmp_path / "bnn.nc").stat().st_size / expected < 1.5
     out = run("predict", tmp_path / "bnn.nc", iris_csv, "--out", tmp_path / "p.csv")
     assert out.returncode == 0, out.stderr
     assert len(pd.read_csv(tmp_path / "p.csv")) == 150

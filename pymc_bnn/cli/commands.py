@@ -81,7 +81,6 @@ def fit(args: argparse.Namespace) -> int:
         raise CLIError(
             f"{args.data}: values too large to standardize in columns {short_list(bad)}"
         )
-    check_free_space(out, _model_bytes(model, X.shape[1], y.nunique(), args))
     print(
         f"{args.data}: {len(X)} rows, {X.shape[1]} features, target {args.target!r} with "
         f"{y.nunique()} classes; held out {len(X_test)} rows (stratified, seed {args.seed})"
@@ -104,6 +103,7 @@ def fit(args: argparse.Namespace) -> int:
         # Options other commands' owners add to the fit parser, passed on when present.
         **{k: getattr(args, k) for k in ("nuts_sampler", "collinearity") if hasattr(args, k)},
     )
+    check_free_space(out, _model_bytes(model, X.shape[1], y.nunique(), estimator))
     print(
         f"Fitting {describe(model, estimator, len(X_train))} on {len(X_train)} rows ...",
         flush=True,
@@ -143,17 +143,17 @@ def _dropped(columns: list[str], drop: list[str] | None, args: argparse.Namespac
     return drop
 
 
-def _model_bytes(model: str, n_features: int, n_classes: int, args: argparse.Namespace) -> int:
+def _model_bytes(model: str, n_features: int, n_classes: int, estimator: Any) -> int:
     """About the size of the model file ``fit`` will save: its posterior draws.
 
     Each parameter is saved once as sampled and once as used (the posterior
-    holds both), 8 bytes a draw; one megabyte more for the attributes and the
-    file's own structure.
+    holds both), 8 bytes a draw, ``draws`` per NUTS chain or per ADVI member;
+    one megabyte more for the attributes and the file's own structure.
     """
-    widths = [n_features, *(args.hidden if model == "bnn" else ()), n_classes]
+    widths = [n_features, *(estimator.hidden if model == "bnn" else ()), n_classes]
     parameters = sum((a + 1) * b for a, b in itertools.pairwise(widths))
-    chains = getattr(args, "chains", 2) if args.method == "nuts" else 1
-    return 2 * 8 * parameters * args.draws * chains + 2**20
+    chains = estimator.chains if estimator.method == "nuts" else estimator.members
+    return 2 * 8 * parameters * estimator.draws * chains + 2**20
 
 
 @contextmanager

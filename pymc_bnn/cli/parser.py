@@ -203,7 +203,12 @@ def _add_fit(sub) -> None:
     fit.add_argument(
         "--batch-size", type=_positive_int, help="ADVI minibatch rows (default: all rows)"
     )
-    fit.add_argument("--draws", type=_positive_int, default=1000, help="posterior draws")
+    fit.add_argument(
+        "--draws",
+        type=_positive_int,
+        default=1000,
+        help="posterior draws, per chain (NUTS) or per ADVI member (the BNN fits several)",
+    )
     fit.add_argument("--test-size", type=_fraction, default=0.2, help="held-out fraction")
     fit.add_argument(
         "--scale",

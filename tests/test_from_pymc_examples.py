@@ -127,6 +127,29 @@ def test_the_table_prints_each_row_and_the_run():
     assert "*n: Run of F (commit C; M); load average 3.0 after each fit.*" in text
 
 
+def test_a_timed_only_contender_runs_its_own_code_cut_short(tmp_path, monkeypatch):
+    # Oracle: the code asks for 1,000 draws after PyMC's 1,000 tuning steps; the short
+    # run must run SHORT_RUN's iterations of that same call and leave pm.sample as it was.
+    import pymc as pm
+
+    code = tmp_path / "code.py"
+    code.write_text(
+        "import pymc as pm\n"
+        "with pm.Model():\n"
+        "    pm.Normal('x', 0, 1)\n"
+        "    idata = pm.sample(1_000, step=pm.Metropolis(), chains=1, progressbar=False,\n"
+        "                      compute_convergence_checks=False, random_seed=0)\n"
+    )
+    monkeypatch.setattr(examples, "SHORT_RUN", {"draws": 7, "tune": 3})
+    sample = pm.sample
+    timed = examples.timed_short_run(code, np.zeros((2, 1)), np.zeros(2, dtype=int))
+    assert pm.sample is sample
+    assert timed["iterations_asked"] == 2_000 and timed["iterations_run"] == 10
+    rate = timed["seconds_run"] / 10
+    assert timed["seconds_per_iteration"] == pytest.approx(rate, abs=0.01)
+    assert timed["hours_in_full"] == pytest.approx(rate * 2_000 / 3600, abs=0.06)
+
+
 def test_lines_of_code_skips_blank_lines_comments_and_docstrings(tmp_path):
     path = tmp_path / "code.py"
     path.write_text(

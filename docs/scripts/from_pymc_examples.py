@@ -489,30 +489,31 @@ def table(part: str, results: dict | None = None) -> str:
         " grid (s) |" if grid else ""
     )
     lines = [head, "|" + " --- |" * (6 if grid else 5)]
-    for row in entry["rows"]:
-        cells = [
-            row["model"],
-            str(row["lines"]),
-            f"{row['accuracy']:.3f}",
-            f"{row['log_score']:.3f}",
-            f"{row['fit_seconds']:.0f}",
-        ]
-        if grid:
-            cells.append(f"{row['grid_seconds']:.0f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    shown = {row["code"] for row in entry["rows"]}
+    rows = {row["code"]: row for row in entry["rows"]}
     timed = entry.get("timed_only", {})
-    empty = " |" * (4 if grid else 3)
-    for label, code in PARTS[part].items():
-        if code in timed:
+    after = " |" * (3 if grid else 2)  # the cells after the one that spans the scores
+    for label, code in PARTS[part].items():  # the page's order
+        if code in rows:
+            row = rows[code]
+            cells = [
+                row["model"],
+                str(row["lines"]),
+                f"{row['accuracy']:.3f}",
+                f"{row['log_score']:.3f}",
+                f"{row['fit_seconds']:.0f}",
+            ]
+            if grid:
+                cells.append(f"{row['grid_seconds']:.0f}")
+            lines.append("| " + " | ".join(cells) + " |")
+        elif code in timed:
             t = timed[code]
             lines.append(
                 f"| {label} | {t['lines']} | not run: {t['iterations_asked']:,} iterations at "
                 f"{t['seconds_per_iteration']:.2f} s each (timed on {t['iterations_run']}) "
-                f"would take {t['hours_in_full']:.1f} h | | |"
+                f"would take {t['hours_in_full']:.1f} h |{after}"
             )
-        elif code not in shown:
-            lines.append(f"| {label} | not run yet |{empty}")
+        else:
+            lines.append(f"| {label} | not run yet |{after} |")
     runs: dict[str, list[dict]] = {}
     for row in [*entry["rows"], *timed.values()]:
         run = row["run"]

@@ -38,7 +38,8 @@ class BayesianMLPClassifier(_BayesianClassifier):
         as the chains of one posterior (:func:`pymc_bnn.fit_advi`): a network's
         posterior has many modes, and the members' disagreement away from the
         training data is what flags rows unlike it
-        (``benchmarks/results/uncertainty.md``).  They are fitted at once, as
+        (``benchmarks/results/uncertainty.md``; 3 and 8 members against 5:
+        ``benchmarks/results/ablation-members.md``).  They are fitted at once, as
         one vectorized computation.
     parametrization : {"auto", "qr", "centered", "plain"}, default "centered"
         The free coordinates of the first layer that NUTS and ADVI move in (see

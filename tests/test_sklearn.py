@@ -234,6 +234,18 @@ def test_init_scale_reaches_every_members_starting_weights(iris):
     assert BayesianMLPClassifier().init_scale == 1.0  # a draw from the prior by default
 
 
+@pytest.mark.parametrize(("method", "free"), [("nuts", "y_coef_qr"), ("advi", "y_coef_raw")])
+def test_auto_parametrization_follows_the_method(iris, method, free):
+    """``parametrization="auto"``: QR coordinates for NUTS, the centred ones for ADVI."""
+    X, y = iris
+    clf = BayesianSoftmaxClassifier(method=method, **QUICK)
+    assert clf.parametrization == "auto"  # the default, kept as given (get_params)
+    with pm.Model() as model:
+        clf._build(X, y, classes=np.unique(y), batch_size=None, random_seed=0)
+    assert free in {v.name for v in model.free_RVs}
+    assert clf.get_params()["parametrization"] == "auto"
+
+
 # Interrupts (saving and loading: test_persistence.py) ---------------------------------
 
 

@@ -429,7 +429,7 @@ def multinomial_glm(
     >>> with pm.Model() as model:
     ...     glm = multinomial_glm("y", X, y)
     >>> sorted(model.named_vars)
-    ['y', 'y_X', 'y_coef', 'y_coef_raw', 'y_intercept', 'y_intercept_centered', 'y_y']
+    ['y', 'y_X', 'y_coef', 'y_coef_qr', 'y_intercept', 'y_intercept_centered', 'y_y']
     >>> model.coords["classes"]
     ('a', 'b', 'c')
     """

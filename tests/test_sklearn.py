@@ -145,6 +145,7 @@ def test_same_seed_same_fit_different_seed_different_fit(iris):
         ({"draws": 2.5}, "draws must be a positive integer"),
         ({"method": "nuts", "batch_size": 10}, "batch_size"),
         ({"learning_rate": 0}, "learning_rate must be positive"),
+        ({"parametrization": "QR"}, r"parametrization must be one of \['auto', 'qr'"),
     ],
 )
 def test_bad_options_are_named(iris, params, message):

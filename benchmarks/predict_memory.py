@@ -18,8 +18,8 @@ same model (in-process, steady state) is the yardstick of the command's time:
 start-up plus rows times that cost.
 
 Run: ``.venv/bin/python benchmarks/predict_memory.py [--rows 10000 1000000]
-[--formats csv parquet] [--model bnn] [--draws 1000] [--repeats 1]``; writes
-``benchmarks/results/predict_memory.md``.
+[--formats csv parquet] [--model bnn] [--draws 1000] [--repeats 1] [--out NAME]``;
+writes ``benchmarks/results/NAME`` (default ``predict_memory.md``).
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument(
         "--model-file", type=Path, default=None, help="a model fit wrote already (no fit)"
     )
+    parser.add_argument("--out", default="predict_memory.md", help="file in benchmarks/results/")
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.UTC)
     load_start = load()
@@ -255,7 +256,7 @@ def main() -> None:
             ),
         ]
     )
-    write_result("predict_memory.md", text)
+    write_result(args.out, text)
     print(text)
 
 

@@ -8,6 +8,9 @@
 * :func:`blas_limits`: the BLAS libraries limited to a number of threads for a
   block; the matrix products of these models are thin, and a multi-threaded
   OpenBLAS spends more time waking threads than multiplying.
+* :func:`keep_jax_compilations`: JAX's persistent compilation cache pointed at
+  a folder, so a later process loads what an earlier one compiled (the
+  ``pymc-bnn`` command's prediction and ADVI steps) instead of compiling again.
 
 Only the standard library is imported here (threadpoolctl when a limit is set),
 so the command line can use it before anything heavy is loaded.
@@ -16,13 +19,14 @@ so the command line can use it before anything heavy is loaded.
 from __future__ import annotations
 
 import _thread
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-__all__ = ["Terminated", "blas_limits", "interruptible"]
+__all__ = ["Terminated", "blas_limits", "interruptible", "keep_jax_compilations"]
 
 
 def blas_limits(threads: int | None) -> AbstractContextManager:
@@ -39,6 +43,61 @@ def blas_limits(threads: int | None) -> AbstractContextManager:
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+
+JAX_CACHE_MAX_BYTES = 256 * 1024**2
+"""Size at which :func:`keep_jax_compilations`' folder drops its least recently used
+entries (a prediction function of a saved model takes tens of kB)."""
+
+
+def keep_jax_compilations(folder: str | os.PathLike | None = None) -> str | None:
+    """Point JAX's persistent compilation cache at ``folder`` unless the user chose one.
+
+    JAX keeps the programs it compiles in memory only, so each new process
+    compiles them again; with a cache folder it reads them back.  This sets
+    environment defaults, which JAX reads when it is imported: call it before
+    anything imports JAX.  A ``JAX_COMPILATION_CACHE_DIR`` already set is kept,
+    and so is any other ``JAX_PERSISTENT_CACHE_*`` setting.  Every compilation is
+    kept (JAX's default keeps only those that took over a second), the folder
+    bounded to :data:`JAX_CACHE_MAX_BYTES`.
+
+    Parameters
+    ----------
+    folder : str or path-like, optional
+        Default: ``pymc_bnn/jax`` in ``$XDG_CACHE_HOME`` (``~/.cache``).
+
+    Returns
+    -------
+    str or None
+        The cache folder in effect; None when JAX was imported before (its
+        settings are left as they are) or the folder cannot be written (no cache).
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": "/tmp/cache"}):
+    ...     folder = keep_jax_compilations()
+    >>> folder in (None, "/tmp/cache/pymc_bnn/jax")  # None if JAX was imported before
+    True
+    """
+    if "jax" in sys.modules:
+        return None
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        if folder is None:
+            home = os.path.join(os.path.expanduser("~"), ".cache")
+            folder = os.path.join(os.environ.get("XDG_CACHE_HOME") or home, "pymc_bnn", "jax")
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            return None  # no cache rather than a warning on every compilation
+        if not os.access(folder, os.W_OK):
+            return None
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = os.fspath(folder)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(JAX_CACHE_MAX_BYTES))
+    return os.environ["JAX_COMPILATION_CACHE_DIR"]
 
 
 class Terminated(KeyboardInterrupt):

@@ -128,6 +128,35 @@ def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tm
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv"), table)
 
 
+def test_predict_keeps_what_jax_compiled_for_the_next_run(fitted, iris_csv, tmp_path):
+    pytest.importorskip("jax")
+    out_dir, _ = fitted
+    pd.read_csv(iris_csv).drop(columns="species").iloc[:7].to_csv(tmp_path / "new.csv", index=False)
+    no_jax_settings = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+
+    def predict(out, cache_home):
+        result = subprocess.run(
+            [sys.executable, "-m", "pymc_bnn.cli", "predict", out_dir, tmp_path / "new.csv"]
+            + ["--out", tmp_path / out],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**no_jax_settings, "XDG_CACHE_HOME": str(cache_home)},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        return (tmp_path / out).read_bytes()
+
+    cache = tmp_path / "cache"
+    first = predict("p0.csv", cache)
+    kept = sorted(f.name for f in (cache / "pymc_bnn" / "jax").iterdir())
+    assert any(name.endswith("-cache") for name in kept), kept
+    assert predict("p1.csv", cache) == first  # read back, it predicts to the last bit
+    # A cache folder that cannot be made: no cache, no warning, the same output.
+    (tmp_path / "a-file").write_text("")
+    assert predict("p2.csv", tmp_path / "a-file") == first
+
+
 @pytest.mark.slow
 def test_fit_drop_leaves_an_id_out_and_predict_keeps_it(iris_csv, tmp_path):
     # An id column could not be left out of a fit (exit 2, "non-numeric feature

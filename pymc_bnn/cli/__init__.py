@@ -33,7 +33,10 @@ input), ``scaling`` (the feature scaler), ``estimators``, ``report`` (held-out
 metrics), ``commands`` (``fit`` and ``predict``), ``demo`` and ``outputs``
 (output files and folders).  Only the command that runs imports what it needs,
 so ``pymc-bnn --help`` loads neither PyMC nor matplotlib; and :func:`main`
-handles Ctrl-C and SIGTERM before it imports anything else.
+handles Ctrl-C and SIGTERM before it imports anything else.  What JAX compiles
+(prediction, the ADVI steps) is kept in ``~/.cache/pymc_bnn/jax``
+(:func:`pymc_bnn.runtime.keep_jax_compilations`; ``JAX_COMPILATION_CACHE_DIR``
+chooses another folder), so the next run of a command loads it.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from contextlib import contextmanager
 
 import lazy_loader
 
-from pymc_bnn.runtime import Terminated, interruptible
+from pymc_bnn.runtime import Terminated, interruptible, keep_jax_compilations
 
 __all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
 
@@ -90,6 +93,7 @@ def _run(argv: list[str]) -> int:
     from pymc_bnn.cli.parser import CHECK_UPSTREAM, build_parser
 
     args = build_parser(check_upstream_options=CHECK_UPSTREAM in argv).parse_args(argv)
+    keep_jax_compilations()  # a later run loads what this one compiles
     if getattr(args, "model", None) in MODEL_ALIASES:
         args.model = MODEL_ALIASES[args.model]
     try:

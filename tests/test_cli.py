@@ -24,9 +24,12 @@ from pymc_bnn.cli import main
 from pymc_bnn.persistence import read_attrs, read_model, write_model
 
 
+CLI = [sys.executable, "-m", "pymc_bnn.cli"]
+
+
 def run(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "pymc_bnn.cli", *map(str, args)],
+        [*CLI, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -131,13 +134,13 @@ def test_predict_writes_probabilities_label_and_uncertainty(fitted, iris_csv, tm
 def test_predict_keeps_what_jax_compiled_for_the_next_run(fitted, iris_csv, tmp_path):
     pytest.importorskip("jax")
     out_dir, _ = fitted
-    pd.read_csv(iris_csv).drop(columns="species").iloc[:7].to_csv(tmp_path / "new.csv", index=False)
+    new = pd.read_csv(iris_csv).drop(columns="species").iloc[:7]
+    new.to_csv(tmp_path / "new.csv", index=False)
     no_jax_settings = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
 
     def predict(out, cache_home):
         result = subprocess.run(
-            [sys.executable, "-m", "pymc_bnn.cli", "predict", out_dir, tmp_path / "new.csv"]
-            + ["--out", tmp_path / out],
+            [*CLI, "predict", out_dir, tmp_path / "new.csv", "--out", tmp_path / out],
             capture_output=True,
             text=True,
             timeout=600,

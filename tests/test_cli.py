@@ -23,7 +23,6 @@ from sklearn.datasets import load_iris
 from pymc_bnn.cli import main
 from pymc_bnn.persistence import read_attrs, read_model, write_model
 
-
 CLI = [sys.executable, "-m", "pymc_bnn.cli"]
 
 

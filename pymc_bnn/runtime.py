@@ -45,7 +45,6 @@ def blas_limits(threads: int | None) -> AbstractContextManager:
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-
 JAX_CACHE_MAX_BYTES = 256 * 1024**2
 """Size at which :func:`keep_jax_compilations`' folder drops its least recently used
 entries (a prediction function of a saved model takes tens of kB)."""

@@ -41,6 +41,7 @@ chooses another folder), so the next run of a command loads it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -51,7 +52,7 @@ import lazy_loader
 
 from pymc_bnn.runtime import Terminated, interruptible, keep_jax_compilations
 
-__all__ = ["DEMO_MARKER", "CLIError", "build_parser", "main", "prepare_dir"]
+__all__ = ["DEMO_MARKER", "CLIError", "build_parser", "console", "main", "prepare_dir"]
 
 __getattr__, __dir__, _ = lazy_loader.attach(
     __name__,
@@ -85,6 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pymc-bnn: interrupted; nothing was saved or overwritten", file=sys.stderr)
         return 130
+
+
+def console() -> int:
+    """The ``pymc-bnn`` executable: :func:`main`, for a process that ends with it.
+
+    The objects the command built are left out of the garbage collections of
+    the interpreter's exit (``gc.freeze``), which otherwise take about a second
+    of every run once PyMC, JAX and a compiled model are loaded.  Call
+    :func:`main` from a process that goes on.
+    """
+    status = main()
+    gc.freeze()
+    return status
 
 
 def _run(argv: list[str]) -> int:

@@ -2,6 +2,6 @@
 
 import sys
 
-from pymc_bnn.cli import main
+from pymc_bnn.cli import console
 
-sys.exit(main())
+sys.exit(console())

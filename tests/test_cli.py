@@ -410,6 +410,19 @@ def softmax_file(tmp_path):
     return clf.fit(X, [0, 1, 0, 1]).save(tmp_path / "plain.nc")
 
 
+def test_the_executable_returns_mains_status_and_skips_the_exits_collections(monkeypatch):
+    import gc
+
+    import pymc_bnn.cli as cli
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        assert cli.console() == 3
+        assert gc.get_freeze_count() > 0  # the interpreter's exit will not walk them
+    finally:
+        gc.unfreeze()
+
+
 def test_help_loads_neither_pymc_nor_matplotlib():
     code = (
         "import sys\n"

@@ -37,7 +37,7 @@ Medians over the seeds.
 
 Run: ``.venv/bin/python benchmarks/uncertainty.py [--seeds 3] [--scenarios ...]
 [--variant 'LABEL={"members": 3}' ...] [--skip LABEL ...] [--keep LABEL ... --rows-from FILE]
-[--only-variants] [--quick]``; writes
+[--only-variants] [--title TEXT] [--out NAME] [--quick]``; writes
 ``benchmarks/results/uncertainty.md``.
 """
 
@@ -378,6 +378,11 @@ def main(argv=None) -> str:
     )
     parser.add_argument("--rows-from", type=Path, help="an earlier results file, for --keep")
     parser.add_argument("--out", default="uncertainty.md", help="file in benchmarks/results/")
+    parser.add_argument(
+        "--title",
+        default="Uncertainty: unseen classes, covariate shift, selective prediction",
+        help="the results' heading (an ablation names what it varies)",
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, 2 scenarios: a smoke run")
     args = parser.parse_args(argv)
     contenders = dict(CONTENDERS)
@@ -417,7 +422,7 @@ def main(argv=None) -> str:
         state = "" if done == len(scenarios) else f" PARTIAL: {done} of {len(scenarios)} scenarios"
         text = "\n\n".join(
             [
-                "## Uncertainty: unseen classes, covariate shift, selective prediction",
+                f"## {args.title}",
                 f"Machine: {machine()}; {load_note()}. Hidden layers {HIDDEN}, minibatches of "
                 f"{BATCH} rows, ADVI compiled by JAX; medians over {seeds} seed(s); "
                 f"{minutes:.0f} minutes"

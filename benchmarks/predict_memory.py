@@ -44,6 +44,12 @@ from common import DEFAULT_CSV, machine, table, write_result
 from pymc_bnn.cli.commands import load_saved
 
 CLI = [sys.executable, "-m", "pymc_bnn.cli"]
+IMPORT_FLOOR = (
+    *("pandas", "pyarrow", "sklearn.base", "pymc", "xarray", "h5netcdf", "dask.array"),
+    *("jax", "numpyro"),
+)
+"""The libraries a ``predict`` process holds at its end: xarray imports Dask (when
+installed) to read the model file, PyTensor's JAX backend imports NumPyro."""
 MEMBERS = 5
 """Members of the BNN estimator (its default): ``fit --draws`` counts draws per member."""
 
@@ -179,6 +185,12 @@ def main() -> None:
             command += ["--out", str(folder / "p.csv"), "--force", "--no-progress"]
             startup.append([run, *peak_and_seconds(command), load()])
             say(*startup[-1])
+        # What any tool on the same libraries pays before its first line runs.
+        floor = [
+            peak_and_seconds([sys.executable, "-c", f"import {', '.join(IMPORT_FLOOR)}"])
+            for _ in range(args.warm_runs)
+        ]
+        say("imports alone", floor)
         inside = parts(model, X_file)
         inside_load = load()
         say(inside, inside_load)
@@ -238,7 +250,11 @@ def main() -> None:
             "seconds), cold (an empty JAX compilation cache) and then warm, in a row:",
             table(["run", "peak RSS (MiB)", "seconds", "CPU seconds", "load after"], startup),
             f"Warm start-up: median {warm:.2f} s wall ({warm_range}), {warm_cpu:.2f} CPU s "
-            f"over {len(startup) - 1} runs.",
+            f"over {len(startup) - 1} runs.  Importing the libraries alone in a fresh "
+            f"process (`import {', '.join(IMPORT_FLOOR)}`), as many times: median "
+            f"{statistics.median(f[1] for f in floor):.2f} s wall "
+            f"({min(f[1] for f in floor):.2f}-{max(f[1] for f in floor):.2f}), "
+            f"{statistics.median(f[2] for f in floor):.2f} CPU s.",
             f"Inside one process, wall: {described(wall)}; CPU: {described(cpu)}.  The "
             "estimator's steady per-row cost on 5,000 rows, wall (CPU): predict_proba "
             f"{wall['predict_proba']:.0f} ({cpu['predict_proba']:.0f}) µs, "

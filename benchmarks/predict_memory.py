@@ -12,7 +12,9 @@ interleaved over repeats; the table gives medians.
 Start-up: ``predict`` on 10 rows, run once cold (JAX's compilation cache is a
 new, empty folder: ``JAX_COMPILATION_CACHE_DIR``, as the command keeps it in
 ``~/.cache/pymc_bnn/jax``) and then ``--warm-runs`` times warm (files in the page
-cache, compiled code in its caches; median and range), and inside one process
+cache, compiled code in its caches; median and range), each warm run followed by
+a fresh process that only imports the libraries ``predict`` holds (the floor
+of any tool built on them; the ratio per pair), and inside one process
 the seconds to import, to load the model, and to rebuild and compile its
 prediction (the first ``predict_uncertainty`` of one row).  The per-row cost
 of the estimator's own ``predict_proba`` and ``predict_uncertainty`` on the
@@ -179,18 +181,17 @@ def main() -> None:
         X = features.iloc[:5000]
         X_file = folder / "X.npy"
         np.save(X_file, scaler.transform(X).to_numpy())
-        startup = []
+        startup, floor = [], []
+        command = [*CLI, "predict", str(model), str(files[10, "csv"])]
+        command += ["--out", str(folder / "p.csv"), "--force", "--no-progress"]
+        imports = [sys.executable, "-c", f"import {', '.join(IMPORT_FLOOR)}"]
         for run in ["cold"] + [f"warm {k + 1}" for k in range(args.warm_runs)]:
-            command = [*CLI, "predict", str(model), str(files[10, "csv"])]
-            command += ["--out", str(folder / "p.csv"), "--force", "--no-progress"]
             startup.append([run, *peak_and_seconds(command), load()])
             say(*startup[-1])
-        # What any tool on the same libraries pays before its first line runs.
-        floor = [
-            peak_and_seconds([sys.executable, "-c", f"import {', '.join(IMPORT_FLOOR)}"])
-            for _ in range(args.warm_runs)
-        ]
-        say("imports alone", floor)
+            if run != "cold":
+                # Interleaved: what any tool on the same libraries pays to import them.
+                floor.append(peak_and_seconds(imports))
+                say("imports alone", floor[-1])
         inside = parts(model, X_file)
         inside_load = load()
         say(inside, inside_load)
@@ -209,6 +210,7 @@ def main() -> None:
     warm = statistics.median(r[2] for r in startup[1:])
     warm_cpu = statistics.median(r[3] for r in startup[1:])
     warm_range = f"{min(r[2] for r in startup[1:]):.2f}-{max(r[2] for r in startup[1:]):.2f}"
+    over_floor = [r[2] / f[1] for r, f in zip(startup[1:], floor, strict=True)]
     wall, cpu = inside["wall"], inside["cpu"]
     rows = []
     for (n, fmt), values in results.items():
@@ -251,10 +253,12 @@ def main() -> None:
             table(["run", "peak RSS (MiB)", "seconds", "CPU seconds", "load after"], startup),
             f"Warm start-up: median {warm:.2f} s wall ({warm_range}), {warm_cpu:.2f} CPU s "
             f"over {len(startup) - 1} runs.  Importing the libraries alone in a fresh "
-            f"process (`import {', '.join(IMPORT_FLOOR)}`), as many times: median "
+            f"process (`import {', '.join(IMPORT_FLOOR)}`), after each warm run: median "
             f"{statistics.median(f[1] for f in floor):.2f} s wall "
             f"({min(f[1] for f in floor):.2f}-{max(f[1] for f in floor):.2f}), "
-            f"{statistics.median(f[2] for f in floor):.2f} CPU s.",
+            f"{statistics.median(f[2] for f in floor):.2f} CPU s; each warm start-up over "
+            f"the imports run after it: median {statistics.median(over_floor):.2f} "
+            f"({min(over_floor):.2f}-{max(over_floor):.2f}).",
             f"Inside one process, wall: {described(wall)}; CPU: {described(cpu)}.  The "
             "estimator's steady per-row cost on 5,000 rows, wall (CPU): predict_proba "
             f"{wall['predict_proba']:.0f} ({cpu['predict_proba']:.0f}) µs, "

@@ -416,6 +416,7 @@ def test_the_executable_returns_mains_status_and_skips_the_exits_collections(mon
     import pymc_bnn.cli as cli
 
     monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli, "keep_jax_compilations", lambda: None)  # no process-wide setting
     try:
         assert cli.console() == 3
         assert gc.get_freeze_count() > 0  # the interpreter's exit will not walk them

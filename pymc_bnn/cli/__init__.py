@@ -33,10 +33,11 @@ input), ``scaling`` (the feature scaler), ``estimators``, ``report`` (held-out
 metrics), ``commands`` (``fit`` and ``predict``), ``demo`` and ``outputs``
 (output files and folders).  Only the command that runs imports what it needs,
 so ``pymc-bnn --help`` loads neither PyMC nor matplotlib; and :func:`main`
-handles Ctrl-C and SIGTERM before it imports anything else.  What JAX compiles
-(prediction, the ADVI steps) is kept in ``~/.cache/pymc_bnn/jax``
-(:func:`pymc_bnn.runtime.keep_jax_compilations`; ``JAX_COMPILATION_CACHE_DIR``
-chooses another folder), so the next run of a command loads it.
+handles Ctrl-C and SIGTERM before it imports anything else.  The executable
+(:func:`console`) keeps what JAX compiles (prediction, the ADVI steps) in
+``~/.cache/pymc_bnn/jax`` (:func:`pymc_bnn.runtime.keep_jax_compilations`;
+``JAX_COMPILATION_CACHE_DIR`` chooses another folder), so the next run of a
+command loads it.
 """
 
 from __future__ import annotations
@@ -89,13 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> int:
-    """The ``pymc-bnn`` executable: :func:`main`, for a process that ends with it.
+    """The ``pymc-bnn`` executable: :func:`main` in a process of its own.
 
-    The objects the command built are left out of the garbage collections of
-    the interpreter's exit (``gc.freeze``), which otherwise take about a second
-    of every run once PyMC, JAX and a compiled model are loaded.  Call
-    :func:`main` from a process that goes on.
+    Two settings that only suit a process that ends with the command: what JAX
+    compiles is kept on disk for the next run
+    (:func:`pymc_bnn.runtime.keep_jax_compilations`), and the objects the
+    command built are left out of the garbage collections of the interpreter's
+    exit (``gc.freeze``), which would otherwise walk everything PyMC, JAX and
+    the compiled model left behind.  A process that goes on calls :func:`main`.
     """
+    keep_jax_compilations()
     status = main()
     gc.freeze()
     return status
@@ -107,7 +111,6 @@ def _run(argv: list[str]) -> int:
     from pymc_bnn.cli.parser import CHECK_UPSTREAM, build_parser
 
     args = build_parser(check_upstream_options=CHECK_UPSTREAM in argv).parse_args(argv)
-    keep_jax_compilations()  # a later run loads what this one compiles
     if getattr(args, "model", None) in MODEL_ALIASES:
         args.model = MODEL_ALIASES[args.model]
     try:

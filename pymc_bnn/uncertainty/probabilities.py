@@ -82,7 +82,7 @@ class ClassProbabilities:
 def _interval(values: np.ndarray, prob: float, method: str) -> np.ndarray:
     """Credible interval over the draws (axis 0), bounds on a new last axis."""
     if method == "hdi":
-        # Imported here: arviz_stats takes a fifth of a second to import, and
+        # Imported here, where it is used: arviz_stats is slow to import, and
         # prediction (pymc-bnn predict) never computes an interval.
         from arviz_stats.base import array_stats
 

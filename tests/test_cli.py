@@ -410,6 +410,31 @@ def softmax_file(tmp_path):
     return clf.fit(X, [0, 1, 0, 1]).save(tmp_path / "plain.nc")
 
 
+def test_the_jax_cache_is_the_users_choice_first_then_a_writable_default(tmp_path):
+    from unittest import mock
+
+    from pymc_bnn.runtime import JAX_CACHE_MAX_BYTES, keep_jax_compilations
+
+    def settings(environ):
+        with mock.patch.dict(sys.modules), mock.patch.dict(os.environ, environ, clear=True):
+            sys.modules.pop("jax", None)  # as before JAX is imported
+            folder = keep_jax_compilations()
+            return folder, {k: v for k, v in os.environ.items() if k.startswith("JAX_")}
+
+    own = {"JAX_COMPILATION_CACHE_DIR": "/mine", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "2"}
+    folder, env = settings(own)
+    assert folder == "/mine"
+    assert env == {**own, "JAX_COMPILATION_CACHE_MAX_SIZE": str(JAX_CACHE_MAX_BYTES)}
+    folder, env = settings({"XDG_CACHE_HOME": str(tmp_path)})
+    assert folder == str(tmp_path / "pymc_bnn" / "jax") == env["JAX_COMPILATION_CACHE_DIR"]
+    assert (tmp_path / "pymc_bnn" / "jax").is_dir()
+    assert env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"  # every compilation kept
+    (tmp_path / "a-file").write_text("")
+    assert settings({"XDG_CACHE_HOME": str(tmp_path / "a-file")}) == (None, {})
+    with mock.patch.dict(sys.modules, {"jax": object()}):  # JAX imported: too late, no change
+        assert keep_jax_compilations(tmp_path) is None
+
+
 def test_the_executable_returns_mains_status_and_skips_the_exits_collections(monkeypatch):
     import gc
 

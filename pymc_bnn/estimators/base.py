@@ -464,8 +464,8 @@ _document = Fragments(
         The one that ran is ``sampler_``.
     iterations : int, default 10000
         ADVI optimisation steps.  More steps sharpen the fit in distribution
-        and leave the network's uncertainty weaker away from the training data;
-        fewer do the reverse (``benchmarks/results/ablation-iterations.md`` and
+        and leave the model's uncertainty weaker away from the training data;
+        fewer do the reverse (the BNN: ``benchmarks/results/ablation-iterations.md`` and
         ``ablation-iterations-small.md``).
     learning_rate : float, default 0.01
         Step size of ADVI's Adam optimiser.

@@ -182,6 +182,12 @@ def score_row(label: str, result: dict) -> list:
     return [label, *(result[k] for k in keys)]
 
 
+def median_range(values) -> str:
+    """``"median (min-max)"`` of ``values``, two decimals: how a repeated figure is quoted."""
+    values = np.asarray(values, dtype=float)
+    return f"{np.median(values):.2f} ({values.min():.2f}-{values.max():.2f})"
+
+
 def table(headers: list[str], rows: list[list]) -> str:
     """A markdown table; floats are printed with 3 significant decimals."""
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import DEFAULT_CSV, machine, table, write_result
+from common import DEFAULT_CSV, machine, median_range, table, write_result
 
 from pymc_bnn.cli.commands import load_saved
 
@@ -207,10 +207,10 @@ def main() -> None:
                 loads[key].append(f"{before} → {load()}")
                 say(key, results[key][-1], loads[key][-1])
         sizes = {key: files[key].stat().st_size / 2**20 for key in results}
-    warm = statistics.median(r[2] for r in startup[1:])
-    warm_cpu = statistics.median(r[3] for r in startup[1:])
-    warm_range = f"{min(r[2] for r in startup[1:]):.2f}-{max(r[2] for r in startup[1:]):.2f}"
-    over_floor = [r[2] / f[1] for r, f in zip(startup[1:], floor, strict=True)]
+    warm_runs = startup[1:]
+    warm = statistics.median(r[2] for r in warm_runs)
+    warm_cpu = statistics.median(r[3] for r in warm_runs)
+    over_floor = [r[2] / f[1] for r, f in zip(warm_runs, floor, strict=True)]
     wall, cpu = inside["wall"], inside["cpu"]
     rows = []
     for (n, fmt), values in results.items():
@@ -251,14 +251,12 @@ def main() -> None:
             "Start-up: `predict` on 10 rows in a fresh process (peak RSS, wall and CPU "
             "seconds), cold (an empty JAX compilation cache) and then warm, in a row:",
             table(["run", "peak RSS (MiB)", "seconds", "CPU seconds", "load after"], startup),
-            f"Warm start-up: median {warm:.2f} s wall ({warm_range}), {warm_cpu:.2f} CPU s "
-            f"over {len(startup) - 1} runs.  Importing the libraries alone in a fresh "
-            f"process (`import {', '.join(IMPORT_FLOOR)}`), after each warm run: median "
-            f"{statistics.median(f[1] for f in floor):.2f} s wall "
-            f"({min(f[1] for f in floor):.2f}-{max(f[1] for f in floor):.2f}), "
+            f"Warm start-up: median {median_range([r[2] for r in warm_runs])} s wall, "
+            f"{warm_cpu:.2f} CPU s over {len(warm_runs)} runs.  Importing the libraries "
+            f"alone in a fresh process (`import {', '.join(IMPORT_FLOOR)}`), after each "
+            f"warm run: median {median_range([f[1] for f in floor])} s wall, "
             f"{statistics.median(f[2] for f in floor):.2f} CPU s; each warm start-up over "
-            f"the imports run after it: median {statistics.median(over_floor):.2f} "
-            f"({min(over_floor):.2f}-{max(over_floor):.2f}).",
+            f"the imports run after it: median {median_range(over_floor)}.",
             f"Inside one process, wall: {described(wall)}; CPU: {described(cpu)}.  The "
             "estimator's steady per-row cost on 5,000 rows, wall (CPU): predict_proba "
             f"{wall['predict_proba']:.0f} ({cpu['predict_proba']:.0f}) µs, "

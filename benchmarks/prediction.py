@@ -59,7 +59,16 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from common import DEFAULT_CSV, interleaved, jax_float64, machine, split, table, write_result
+from common import (
+    DEFAULT_CSV,
+    interleaved,
+    jax_float64,
+    machine,
+    median_range,
+    split,
+    table,
+    write_result,
+)
 from scipy.special import softmax
 from sklearn.datasets import make_moons
 
@@ -260,8 +269,7 @@ def in_float32(estimator):
 
 
 def ratio_cell(seconds, method, floor) -> str:
-    ratio = np.asarray(seconds[method]) / np.asarray(floor)
-    return f"{np.median(ratio):.2f} ({ratio.min():.2f}-{ratio.max():.2f})"
+    return median_range(np.asarray(seconds[method]) / np.asarray(floor))
 
 
 def compare(

@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pymc_bnn._docstrings import Fragments
 from pymc_bnn.estimators.saving import SavedModelMixin
-from pymc_bnn.models.geometry import PARAMETRIZATIONS
+from pymc_bnn.models.geometry import check_parametrization
 from pymc_bnn.models.inference import fit_advi
 from pymc_bnn.models.nuts import resolve_sampler, sample_nuts
 from pymc_bnn.models.predictive import DTYPES, PosteriorPredictive
@@ -148,11 +148,7 @@ class _BayesianClassifier(SavedModelMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"prediction_dtype must be one of {list(DTYPES)}; got {self.prediction_dtype!r}."
             )
-        if self.parametrization not in ("auto", *PARAMETRIZATIONS):
-            raise ValueError(
-                f"parametrization must be one of {['auto', *PARAMETRIZATIONS]}; "
-                f"got {self.parametrization!r}."
-            )
+        check_parametrization(self.parametrization, also=("auto",))
         if self.method == "nuts":
             resolve_sampler(self.nuts_sampler)  # refuse a missing sampler before building
 

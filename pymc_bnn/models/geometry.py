@@ -43,8 +43,11 @@ PARAMETRIZATIONS: tuple[str, ...] = get_args(Parametrization)
 """The accepted values of ``parametrization``."""
 
 
-def check_parametrization(parametrization: str) -> None:
+def check_parametrization(parametrization: str, *, also: tuple[str, ...] = ()) -> None:
     """Raise a ``ValueError`` naming the accepted values unless ``parametrization`` is one.
+
+    ``also``: values a caller accepts besides :data:`PARAMETRIZATIONS` (the
+    estimators' ``"auto"``), named first in the message.
 
     Examples
     --------
@@ -52,11 +55,11 @@ def check_parametrization(parametrization: str) -> None:
     Traceback (most recent call last):
     ...
     ValueError: parametrization must be one of ['qr', 'centered', 'plain']; got 'QR'.
+    >>> check_parametrization("auto", also=("auto",))
     """
-    if parametrization not in PARAMETRIZATIONS:
-        raise ValueError(
-            f"parametrization must be one of {list(PARAMETRIZATIONS)}; got {parametrization!r}."
-        )
+    accepted = [*also, *PARAMETRIZATIONS]
+    if parametrization not in accepted:
+        raise ValueError(f"parametrization must be one of {accepted}; got {parametrization!r}.")
 
 
 def design_geometry(

@@ -486,12 +486,13 @@ _document = Fragments(
         (``benchmarks/prediction.py`` measures both).
     compile_mode : str, optional
         PyTensor compilation mode of the fit, e.g. ``"JAX"`` (needs JAX; the
-        ADVI steps compile in about 2 s where Numba takes up to a minute on an
-        empty compile cache, and run at a similar speed: ``pymc-bnn``'s default
-        when JAX is installed) or ``"FAST_COMPILE"``, which compiles in well
-        under a second (pure Python: no Numba and no C code) but runs each step
-        slower: worth it for tiny data or many small fits (tests).  Default:
-        PyTensor's (Numba).
+        ADVI steps compile in seconds where Numba's first compile, on an empty
+        compile cache, takes far longer, and run at a similar speed:
+        ``pymc-bnn``'s default when JAX is installed) or ``"FAST_COMPILE"``,
+        which compiles fastest (pure Python: no Numba and no C code) but runs
+        each step slower: worth it for tiny data or many small fits (tests).
+        Default: PyTensor's (Numba).  Figures:
+        ``benchmarks/results/code_choices.md``.
     random_state : int, numpy.random.RandomState or None, default None
         Seed of the fit and the draws; an int makes fits reproducible.
     progressbar : bool, default True

@@ -157,8 +157,8 @@ def compile_steps(
         forget_constant_traces(outputs)
         inputs = [length] if isinstance(length, pt.Variable) else []
         # PyTensor 3.3 links a Scan's inner function with C thunks even under
-        # FAST_COMPILE (about 80 C modules, 36 s on a cold cache, for a mode asked for
-        # its fast compile): no C compiler while linking in that mode.
+        # FAST_COMPILE (dozens of C modules on a cold cache, in a mode asked for its
+        # fast compile): no C compiler while linking in that mode.
         fast = mode is get_mode("FAST_COMPILE")
         with (
             pytensor.config.change_flags(**({"cxx": ""} if fast else {})),
@@ -391,9 +391,10 @@ def forget_constant_traces(outputs: Sequence[pt.Variable]) -> None:
     later graph with the same step while any compiled function holding that
     step is alive. Rewriting appends traces to a variable without dropping the
     ones it has, and ``local_useless_switch`` copies a constant's own trace onto
-    itself: its trace tripled at every compile, past 14 GB after about twenty
-    fits in one process. Emptying the constants' traces before and after each
-    compile keeps them bounded; a trace only names where a variable was made.
+    itself: its trace tripled at every compile, so memory grew with every fit
+    in one process (the figure is in the patch).  Emptying the constants' traces
+    before and after each compile keeps them bounded; a trace only names where a
+    variable was made.
     """
     for node in applys_between([], outputs):
         if isinstance(node.op, Scan):

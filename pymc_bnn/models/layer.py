@@ -50,13 +50,12 @@ Activation = str | Callable[[TensorVariable], TensorVariable] | None
 def tanh(a: TensorVariable) -> TensorVariable:
     """Hyperbolic tangent through one exponential: ``2 * sigmoid(2 a) - 1``.
 
-    The same function as ``pt.tanh`` to within about ``4e-16`` absolute, and
+    The same function as ``pt.tanh`` to within a few ``1e-16`` absolute, and
     faster where it matters: PyTensor's Numba backend evaluates ``tanh`` with
-    libm's scalar ``tanh`` (about 15 ns per element on the machines of
-    ``benchmarks/``), the logistic with one ``exp``.  In the (20, 20) BNN's ADVI
-    step on cover type the two hidden layers' ``tanh`` took about a third of the
-    step; through the logistic the whole step is about 1.5 times faster
-    (``benchmarks/advi_steps.py``).  The gradient, ``4 s (1 - s)`` with
+    libm's scalar ``tanh`` element by element, the logistic with one ``exp``,
+    and the hidden layers' activations are a large part of a BNN's ADVI step
+    (``benchmarks/elementwise_exp.py`` and ``benchmarks/advi_steps.py``; figures
+    in ``benchmarks/results/``).  The gradient, ``4 s (1 - s)`` with
     ``s = sigmoid(2 a)``, is finite for every finite ``a``.
 
     Parameters
@@ -211,9 +210,9 @@ def bnn_layer(
         ``1 / sqrt(n_inputs)``: pre-activations of about the size of one
         standardized input whatever the number of inputs (unit-variance weights
         on 64 inputs give pre-activations of standard deviation 8).  Measured in
-        ``benchmarks/calibration.py`` (issue 17): it sharpens the probabilities on
-        small data sets with many inputs (digits) when the output layer keeps a wide
-        prior, but fits forest cover worse; hence not the default.
+        ``benchmarks/results/calibration.md``: it sharpens the probabilities on
+        small data sets with many inputs (digits) when the output layer keeps a
+        wide prior, but fits forest cover worse; hence not the default.
     bias_scale : float, default 1.0
         Standard deviation of the biases' prior (or its half-normal scale).
     hierarchical : bool, default False

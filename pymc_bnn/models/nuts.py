@@ -13,24 +13,14 @@ errors:
   operation and suggesting ``nuts_sampler="pymc"``, which compiles every model.
 
 ``nuts_sampler="auto"`` takes the first installed sampler of
-:data:`NUTS_SAMPLERS`.  nutpie comes first by measurement: on the cover-type
-softmax regression (``benchmarks/results/nuts.md``, 2 chains; one run of each,
-one after the other on a loaded machine, so a single ratio without a spread) it
-reached about three times the minimum bulk ESS per second of NumPyro's own NUTS,
-at the same time per gradient, and one chain took 6 minutes where ``pm.sample``
-with ``nuts_sampler="numpyro"`` had not finished in 11.  After it, one loaded
-1-chain run through ``pm.sample`` did not separate NumPyro from BlackJAX (both
-at 255 leapfrog steps per draw, against nutpie's 192).  In one run of every
-float64 contender, one chain, the order was nutpie, PyMC's own NUTS, NumPyro
-through ``pm.sample``, BlackJAX (min ESS/s 0.280, 0.201, 0.161, 0.093), with
-the JAX samplers slowed by PyMC's 100 devices (below); once that was fixed,
-NumPyro through ``pm.sample`` came out 9 % ahead of nutpie in one run (0.314
-against 0.289), within what single runs move, so nutpie stays first.  Nothing
+:data:`NUTS_SAMPLERS`, in the order of their minimum bulk ESS per second on the
+cover-type softmax regression (``benchmarks/nuts.py``; the figures, and how
+close the runners-up came, are in ``benchmarks/results/nuts.md``).  Nothing
 here imports nutpie or JAX until a sampler is asked for.
 
 Before a JAX sampler, :func:`start_jax_cpu_devices` starts JAX on one CPU device
 per core: PyMC's ``pymc.sampling.jax`` would otherwise start 100, and every JAX
-computation in the process after it runs 1.5-1.8 times slower.
+computation in the process after it would run slower.
 """
 
 from __future__ import annotations
@@ -177,9 +167,9 @@ def start_jax_cpu_devices(chains: int = 1) -> int:
     ``XLA_FLAGS=--xla_force_host_platform_device_count=100`` (PyMC 6.4,
     ``pymc/sampling/jax.py``): if JAX has not started yet, it starts 100 CPU
     devices, each with its own thread pools, and every JAX computation in the
-    process after that is slower (``benchmarks/results/nuts.md``: 1.3-1.8 times
-    the milliseconds per gradient of a cover-type softmax likelihood, against one
-    device or two).  :func:`sample_nuts` calls this before a JAX sampler, so JAX
+    process after that is slower (``benchmarks/results/nuts.md`` compares the
+    milliseconds per gradient of a cover-type softmax likelihood on 100 devices
+    and on one or two).  :func:`sample_nuts` calls this before a JAX sampler, so JAX
     starts with ``max(os.cpu_count(), chains)`` devices -- enough for NumPyro's
     parallel chains -- through JAX's own option ``jax_num_cpu_devices``.
 

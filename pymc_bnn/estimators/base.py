@@ -497,6 +497,26 @@ _document = Fragments(
         Seed of the fit and the draws; an int makes fits reproducible.
     progressbar : bool, default True
         Show PyMC's progress bar while fitting.
-    """
+    """,
+    fitted="""
+    classes_ : numpy.ndarray
+        The class labels.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Column names, when fitted on a DataFrame.
+    idata_ : xarray.DataTree
+        The fit, with its coords: ``posterior``, ``sample_stats`` (NUTS),
+        ``loss_curve`` (ADVI), ``observed_data``.
+    loss_curve_ : numpy.ndarray
+        The ADVI loss at each step (ADVI fits only).
+    sampler_ : str
+        What fitted it: ``"advi"`` or the NUTS sampler that ran (``"nutpie"``,
+        ``"numpyro"``, ``"blackjax"`` or ``"pymc"``).
+    posterior_ : xarray.Dataset
+        The ``posterior`` group of ``idata_``.
+    model_ : pymc.Model
+        The PyMC model.
+    """,
 )
-"""Fills ``{common}`` in the estimators' docstrings: the options both estimators take."""
+"""Fills the estimators' docstrings: ``{common}``, the options both estimators take,
+and ``{fitted}``, the attributes both have after ``fit``."""

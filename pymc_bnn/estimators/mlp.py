@@ -55,25 +55,10 @@ class BayesianMLPClassifier(_BayesianClassifier):
 
     Attributes
     ----------
-    classes_ : numpy.ndarray
-        The class labels.
-    n_features_in_ : int
-    feature_names_in_ : numpy.ndarray
-        Column names, when fitted on a DataFrame.
-    idata_ : xarray.DataTree
-        The fit: ``posterior``, ``sample_stats`` (NUTS), ``loss_curve`` (ADVI),
-        ``observed_data``.
-    loss_curve_ : numpy.ndarray
-        The ADVI loss at each step (ADVI fits only).
-    sampler_ : str
-        What fitted it: ``"advi"`` or the NUTS sampler that ran.
+    {fitted}
     prior_scales_ : tuple of float
         Each layer's weight prior scale as fitted (``prior_scale="auto"`` scales
         the first to the training rows).
-    posterior_ : xarray.Dataset
-        The ``posterior`` group of ``idata_``.
-    model_ : pymc.Model
-        The PyMC model.
 
     Examples
     --------

@@ -49,25 +49,9 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
 
     Attributes
     ----------
-    classes_ : numpy.ndarray
-        The class labels.
-    n_features_in_ : int
-    feature_names_in_ : numpy.ndarray
-        Column names, when fitted on a DataFrame.
-    idata_ : xarray.DataTree
-        The fit: ``posterior`` (``y_coef``, ``y_intercept``), ``sample_stats``
-        (NUTS), ``loss_curve`` (ADVI), ``observed_data``.
-    loss_curve_ : numpy.ndarray
-        The ADVI loss at each step (ADVI fits only).
-    sampler_ : str
-        What fitted it: ``"advi"`` or the NUTS sampler that ran (``"nutpie"``,
-        ``"numpyro"``, ``"blackjax"`` or ``"pymc"``).
+    {fitted}
     fixed_columns_ : list of int
         The feature columns whose coefficients were fixed at zero (``collinearity``).
-    posterior_ : xarray.Dataset
-        The ``posterior`` group of ``idata_``.
-    model_ : pymc.Model
-        The PyMC model.
 
     Examples
     --------

@@ -1,14 +1,20 @@
-"""The package's code and front-door prose say what it does, not its history.
+"""What the package's source says and imports.
 
 Dates, clock times, commit hashes and this project's issue numbers go stale the
 day they are written; measured figures live in ``benchmarks/results/``.  Links
 to upstream bug reports (``pymc-devs/pymc#...``) are citations, not history, and
-stay allowed.
+stay allowed.  Every package the source imports is declared in
+``pyproject.toml``: a fresh install must not work only because PyMC happens to
+pull a package in.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -60,3 +66,32 @@ def test_the_pattern_lets_citations_and_numbers_pass(line):
 )
 def test_no_dates_clock_times_commits_or_issue_numbers(path):
     assert _history(path.read_text(encoding="utf-8")) == []
+
+
+def _normalized(requirement: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _imported_top_level_modules() -> set[str]:
+    modules = set()
+    for path in (ROOT / "pymc_bnn").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.partition(".")[0])
+    return modules - set(sys.stdlib_module_names) - {"pymc_bnn"}
+
+
+def test_every_imported_package_is_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # Required, or in the `nuts` extra: the samplers pymc_bnn.models.nuts imports when asked.
+    declared = {_normalized(r) for r in project["dependencies"]}
+    declared |= {_normalized(r) for r in project["optional-dependencies"]["nuts"]}
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = {
+        module: distributions.get(module)
+        for module in _imported_top_level_modules()
+        if not {_normalized(d) for d in distributions.get(module, [module])} & declared
+    }
+    assert undeclared == {}

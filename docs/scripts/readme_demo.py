@@ -1,8 +1,8 @@
 """The README's demo output, regenerated from one run of ``pymc-bnn demo``.
 
 ``python docs/scripts/readme_demo.py`` (``make readme``) runs the demo as the
-README tells a new user to (``pymc-bnn demo --no-progress``, into a temporary
-folder) and replaces the text between the README's markers with what it printed.
+README tells a new user to (``pymc-bnn demo --no-progress``, in a temporary
+folder, so that it writes to ``pymc-bnn-demo/`` there) and replaces the text between the README's markers with what it printed.
 ``tests/test_readme.py`` runs the demo again and compares the two tables number by
 number (:data:`TOLERANCE`), so the README cannot drift from what the package does.
 """
@@ -40,12 +40,13 @@ decimal of a score.  Fit times are not compared.
 def run_demo() -> str:
     """The demo's standard output, run as the README shows it."""
     executable = Path(sys.executable).with_name("pymc-bnn")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:  # the demo's default folder, inside it
         result = subprocess.run(
-            [str(executable), *COMMAND[1:], "--out", str(Path(folder) / "demo")],
+            [str(executable), *COMMAND[1:]],
             capture_output=True,
             text=True,
             check=True,
+            cwd=folder,
         )
     return result.stdout
 

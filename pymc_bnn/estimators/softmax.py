@@ -18,7 +18,8 @@ class BayesianSoftmaxClassifier(_BayesianClassifier):
     """Bayesian softmax (multinomial logistic) regression, as a scikit-learn classifier.
 
     The model is :func:`pymc_bnn.multinomial_glm`: ``y ~ Categorical(softmax(X @
-    coef + intercept))`` with Normal priors on standardized features.
+    coef + intercept))`` with Normal priors on standardized features; the
+    posterior holds them as ``y_coef`` and ``y_intercept``.
 
     Parameters
     ----------

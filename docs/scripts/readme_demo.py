@@ -2,7 +2,8 @@
 
 ``python docs/scripts/readme_demo.py`` (``make readme``) runs the demo as the
 README tells a new user to (``pymc-bnn demo --no-progress``, in a temporary
-folder, so that it writes to ``pymc-bnn-demo/`` there) and replaces the text between the README's markers with what it printed.
+folder, so that it writes to ``pymc-bnn-demo/`` there) and replaces the text
+between the README's markers with what it printed.
 ``tests/test_readme.py`` runs the demo again and compares the two tables number by
 number (:data:`TOLERANCE`), so the README cannot drift from what the package does.
 """
